@@ -1,0 +1,1 @@
+"""Write operations of the core, one module per topic."""

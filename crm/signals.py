@@ -1,0 +1,29 @@
+"""Domain events of the core, and the core's own receivers.
+
+Later apps subscribe to the events in their AppConfig.ready. Services send each event
+on commit of the transaction that made the change, so receivers see committed data.
+"""
+
+from django.db.models.signals import post_migrate, post_save
+from django.dispatch import Signal, receiver
+
+from crm.models import User
+from crm.roles import sync_role_groups, sync_user_group
+
+# sender=Client, client=<Client>, by=<User|None>
+client_created = Signal()
+# sender=Client, kept=<Client>, merged_id=<int>, by=<User>
+clients_merged = Signal()
+# sender=Client, client_ids=<list[int]>, from_user=<User>, to_user=<User>, by=<User>
+clients_transferred = Signal()
+# sender=Interaction, interaction=<Interaction>
+interaction_logged = Signal()
+
+
+@receiver(post_save, sender=User, dispatch_uid="crm.user_role_group")
+def _user_role_group(sender, instance: User, raw: bool = False, **kwargs) -> None:
+    if not raw:
+        sync_user_group(instance)
+
+
+post_migrate.connect(sync_role_groups, dispatch_uid="crm.sync_role_groups")
