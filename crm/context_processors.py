@@ -3,7 +3,7 @@
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
-from crm import navigation
+from crm import navigation as nav_registry
 
 
 def navigation_items(request: HttpRequest) -> list[dict]:
@@ -11,15 +11,17 @@ def navigation_items(request: HttpRequest) -> list[dict]:
     current = request.resolver_match
     current_name = f"{current.namespace}:{current.url_name}" if current and current.namespace else None
     result = []
-    for item in navigation.items():
+    for item in nav_registry.items():
         if item.permission and not user.has_perm(item.permission):
             continue
         try:
             url = reverse(item.url_name)
         except NoReverseMatch:
             continue
-        active = current_name is not None and current_name.split(":")[0] == item.url_name.split(":")[0] and (
-            request.path.startswith(url) and url != "/"
+        active = (
+            current_name is not None
+            and current_name.split(":")[0] == item.url_name.split(":")[0]
+            and (request.path.startswith(url) and url != "/")
         )
         result.append({"url": url, "label": item.label, "active": active})
     return result

@@ -36,7 +36,9 @@ def client_scope_q(user: User, prefix: str = "") -> Q | None:
         q = Q(**{f"{prefix}responsible_id": user.pk})
         if user.region_id:
             q |= Q(**{f"{prefix}region_id": user.region_id})
-        q |= Q(**{f"{prefix}region__in": user.managed_regions.through.objects.filter(user_id=user.pk).values("region_id")})
+        q |= Q(
+            **{f"{prefix}region__in": user.managed_regions.through.objects.filter(user_id=user.pk).values("region_id")}
+        )
         return q
     if role == "engineer":
         from crm.models import Task

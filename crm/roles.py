@@ -21,17 +21,32 @@ GROUP_NAMES = {
 }
 
 _MANAGER = [
-    "crm.view_client", "crm.add_client", "crm.change_client", "crm.export_client",
-    "crm.view_contact", "crm.add_contact", "crm.change_contact",
-    "crm.view_interaction", "crm.add_interaction",
-    "crm.view_task", "crm.add_task", "crm.change_task",
+    "crm.view_client",
+    "crm.add_client",
+    "crm.change_client",
+    "crm.export_client",
+    "crm.view_contact",
+    "crm.add_contact",
+    "crm.change_contact",
+    "crm.view_interaction",
+    "crm.add_interaction",
+    "crm.view_task",
+    "crm.add_task",
+    "crm.change_task",
 ]
 _ROLE_PERMISSIONS: dict[str, set[str]] = defaultdict(set)
 _ROLE_PERMISSIONS[Role.MANAGER].update(_MANAGER)
 _ROLE_PERMISSIONS[Role.HEAD].update([*_MANAGER, "crm.transfer_client"])
 _ROLE_PERMISSIONS[Role.ENGINEER].update(
-    ["crm.view_client", "crm.view_contact", "crm.view_interaction", "crm.add_interaction",
-     "crm.view_task", "crm.add_task", "crm.change_task"]
+    [
+        "crm.view_client",
+        "crm.view_contact",
+        "crm.view_interaction",
+        "crm.add_interaction",
+        "crm.view_task",
+        "crm.add_task",
+        "crm.change_task",
+    ]
 )
 
 

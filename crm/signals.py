@@ -27,3 +27,9 @@ def _user_role_group(sender, instance: User, raw: bool = False, **kwargs) -> Non
 
 
 post_migrate.connect(sync_role_groups, dispatch_uid="crm.sync_role_groups")
+
+# Sent by the sales-document service on commit when an invoice, payment or shipment is
+# created or changes state. sender=SalesDocument, document=<SalesDocument>, created=<bool>,
+# became_posted=<bool>. `equipment` creates equipment from posted shipments; `funnel`
+# moves deals.
+sales_document_posted = Signal()

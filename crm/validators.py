@@ -19,9 +19,9 @@ def is_valid_inn(inn: str) -> bool:
     if len(inn) == 10:
         return _check_digit(inn, _INN10_WEIGHTS) == int(inn[9])
     if len(inn) == 12:
-        return _check_digit(inn, _INN12_WEIGHTS_1) == int(inn[10]) and _check_digit(
-            inn, _INN12_WEIGHTS_2
-        ) == int(inn[11])
+        return _check_digit(inn, _INN12_WEIGHTS_1) == int(inn[10]) and _check_digit(inn, _INN12_WEIGHTS_2) == int(
+            inn[11]
+        )
     return False
 
 

@@ -1,6 +1,15 @@
 """Models of the core app, one module per entity group."""
 
-from crm.models.clients import Client, ClientKind, ClientStatus, ContactPoint, ContactPointKind, Contact, Segment, SourceChannel
+from crm.models.clients import (
+    Client,
+    ClientKind,
+    ClientStatus,
+    Contact,
+    ContactPoint,
+    ContactPointKind,
+    Segment,
+    SourceChannel,
+)
 from crm.models.interactions import Attachment, Importance, Interaction, InteractionKind
 from crm.models.logs import MergeLog, SystemState, TransferLog
 from crm.models.tasks import Notification, NotificationKind, Priority, Task, TaskStatus

@@ -197,12 +197,8 @@ class ContactPoint(models.Model):
     search and duplicate detection compare like with like.
     """
 
-    client = models.ForeignKey(
-        Client, on_delete=models.PROTECT, null=True, blank=True, related_name="contact_points"
-    )
-    contact = models.ForeignKey(
-        Contact, on_delete=models.PROTECT, null=True, blank=True, related_name="contact_points"
-    )
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, null=True, blank=True, related_name="contact_points")
+    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, null=True, blank=True, related_name="contact_points")
     kind = models.CharField(_("kind"), max_length=10, choices=ContactPointKind.choices)
     value = models.CharField(_("value"), max_length=255)
     normalized = models.CharField(max_length=255, db_index=True)

@@ -25,7 +25,7 @@ def health_report() -> tuple[dict, bool]:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         report["database"] = {"ok": True, "vendor": connection.vendor}
-    except Exception as exc:  # noqa: BLE001 - any failure means "down"
+    except Exception as exc:
         report["database"] = {"ok": False, "error": exc.__class__.__name__}
         ok = False
 
@@ -56,5 +56,5 @@ def _broker_state() -> dict:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
         return {"ok": True, "transport": conn.transport_cls if isinstance(conn.transport_cls, str) else "redis"}
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return {"ok": False, "error": exc.__class__.__name__}

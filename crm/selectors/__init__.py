@@ -1,0 +1,1 @@
+"""Reads of the core app with their joins, one module per topic."""

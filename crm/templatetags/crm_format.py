@@ -1,0 +1,47 @@
+"""Localized formatting of money, phones and traffic lights."""
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django import template
+from django.utils import translation
+
+from crm.normalize import format_phone
+
+register = template.Library()
+NBSP = "\u00a0"
+
+
+def format_money(value, *, currency: bool = True) -> str:
+    """Format roubles: "1 234 567,89 ₽" in Russian, "1,234,567.89 ₽" in English."""
+    if value is None or value == "":
+        return ""
+    try:
+        amount = Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    except (InvalidOperation, TypeError, ValueError):
+        return str(value)
+    sign = "-" if amount < 0 else ""
+    whole, frac = f"{abs(amount):.2f}".split(".")
+    groups = []
+    while whole:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    if (translation.get_language() or "ru").startswith("ru"):
+        text = sign + NBSP.join(groups) + "," + frac
+    else:
+        text = sign + ",".join(groups) + "." + frac
+    return f"{text}{NBSP}₽" if currency else text
+
+
+@register.filter
+def money(value) -> str:
+    return format_money(value)
+
+
+@register.filter
+def amount(value) -> str:
+    return format_money(value, currency=False)
+
+
+@register.filter
+def phone(value: str) -> str:
+    return format_phone(value) if value else ""

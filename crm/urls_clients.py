@@ -1,0 +1,3 @@
+"""URLs of clients, contacts, search (included into the "crm" namespace)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs of interactions, tasks and notifications (included into the "crm" namespace)."""
+
+urlpatterns: list = []
