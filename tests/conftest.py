@@ -12,6 +12,7 @@ def _settings_for_tests(settings, tmp_path):
     settings.CELERY_TASK_EAGER_PROPAGATES = True
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.AXES_ENABLED = False
+    settings.SECURE_SSL_REDIRECT = False
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
