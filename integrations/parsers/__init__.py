@@ -1,0 +1,1 @@
+"""Pure-Python parsers for files that cross the CRM boundary (no models, no database)."""
