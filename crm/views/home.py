@@ -5,4 +5,7 @@ from django.shortcuts import render
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "crm/home.html", {})
+    from crm.selectors.work import home_interactions, home_tasks
+
+    context = {"home_tasks": home_tasks(user=request.user), "home_interactions": home_interactions(user=request.user)}
+    return render(request, "crm/home.html", context)

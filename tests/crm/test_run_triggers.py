@@ -1,0 +1,98 @@
+"""`manage.py run_triggers` and the daily beat task: a registry of triggers, idempotent by day."""
+
+import datetime as dt
+from io import StringIO
+
+import pytest
+import time_machine
+from django.core.management import CommandError, call_command
+
+from crm.models import Task
+from crm.services import triggers
+from crm.tasks import run_daily_triggers_task
+from tests.factories import ClientFactory, ContactFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def only_core_triggers(monkeypatch):
+    """Run the core's triggers only; other apps test theirs."""
+    monkeypatch.setattr(triggers, "_triggers", {"birthdays": triggers.birthday_trigger})
+
+
+@pytest.fixture
+def birthday_contact(manager):
+    return ContactFactory(
+        client=ClientFactory(responsible=manager), birthday=dt.date(1980, 1, 2), birthday_remind_days=5
+    )
+
+
+def run(*args) -> str:
+    out = StringIO()
+    call_command("run_triggers", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_the_command_runs_a_given_day_and_a_second_run_creates_nothing(birthday_contact):
+    first = run("--date", "2026-12-28")
+    assert "birthdays: 1" in first
+    second = run("--date", "2026-12-28")
+    assert "birthdays: 0" in second
+    assert Task.objects.count() == 1
+
+
+def test_an_invalid_date_is_a_clear_error(birthday_contact):
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        run("--date", "28.12.2026")
+    assert not Task.objects.exists()
+
+
+@time_machine.travel(dt.datetime(2026, 12, 27, 21, 30, tzinfo=dt.UTC), tick=False)
+def test_without_a_date_it_runs_today_in_moscow(birthday_contact):
+    # 00:30 on 28 December in Moscow.
+    assert "birthdays: 1" in run()
+
+
+def test_other_apps_register_their_triggers():
+    seen = []
+
+    def equipment_trigger(date):
+        seen.append(date)
+        return 7
+
+    triggers.register_trigger("equipment_maintenance", equipment_trigger)
+    result = triggers.run_triggers(date=dt.date(2026, 5, 1))
+    assert result == {"birthdays": 0, "equipment_maintenance": 7}
+    assert seen == [dt.date(2026, 5, 1)]
+    assert "equipment_maintenance: 7" in run("--date", "2026-05-01")
+
+
+@time_machine.travel(dt.datetime(2026, 12, 28, 6, 10, tzinfo=dt.UTC), tick=False)
+def test_the_hourly_beat_task_is_idempotent(birthday_contact):
+    assert run_daily_triggers_task.delay().get() == {"birthdays": 1}
+    assert run_daily_triggers_task.delay().get() == {"birthdays": 0}
+    assert Task.objects.count() == 1
+
+
+def test_the_beat_schedule_points_to_the_tasks():
+    from crm.celery import app
+
+    tasks = {entry["task"] for entry in app.conf.beat_schedule.values()}
+    assert {"crm.tasks.deliver_due_reminders_task", "crm.tasks.run_daily_triggers_task"} <= tasks
+
+
+def test_a_failing_trigger_does_not_stop_the_others(birthday_contact):
+    def broken(date):
+        raise RuntimeError("boom")
+
+    triggers._triggers = {"broken": broken, **triggers._triggers}
+    with pytest.raises(triggers.TriggersFailed) as failed:
+        triggers.run_triggers(date=dt.date(2026, 12, 28))
+    assert failed.value.results == {"birthdays": 1}
+    assert set(failed.value.errors) == {"broken"}
+    assert Task.objects.count() == 1
+    err = StringIO()
+    with pytest.raises(CommandError, match="1 trigger"):
+        call_command("run_triggers", "--date", "2026-12-28", stdout=StringIO(), stderr=err)
+    assert "broken: failed" in err.getvalue()
