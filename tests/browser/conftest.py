@@ -32,6 +32,17 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.browser)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _plain_http_live_server():
+    """Serve the live server over plain HTTP: SecurityMiddleware reads these once, when the server starts."""
+    from django.conf import settings
+
+    saved = settings.SECURE_SSL_REDIRECT, settings.SECURE_HSTS_SECONDS
+    settings.SECURE_SSL_REDIRECT, settings.SECURE_HSTS_SECONDS = False, 0
+    yield
+    settings.SECURE_SSL_REDIRECT, settings.SECURE_HSTS_SECONDS = saved
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not os.path.exists(CHROMIUM):

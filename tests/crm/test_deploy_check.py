@@ -9,15 +9,22 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
+# The test settings serve plain HTTP through these; production must not inherit them.
+_TEST_ONLY = ("SECURE_SSL_REDIRECT", "SECURE_COOKIES", "SECURE_HSTS_SECONDS", "DJANGO_SETTINGS_MODULE")
+
+
+def _environ() -> dict:
+    return {k: v for k, v in os.environ.items() if k not in _TEST_ONLY}
+
+
 def test_check_deploy_reports_nothing_with_production_settings(tmp_path):
     env = {
-        **os.environ,
+        **_environ(),
         "DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         "VAR_DIR": str(tmp_path),
     }
-    env.pop("DJANGO_SETTINGS_MODULE", None)
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
@@ -31,7 +38,7 @@ def test_check_deploy_reports_nothing_with_production_settings(tmp_path):
 
 
 def test_the_development_key_is_flagged(tmp_path):
-    env = {**os.environ, "DEBUG": "0", "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "VAR_DIR": str(tmp_path)}
+    env = {**_environ(), "DEBUG": "0", "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "VAR_DIR": str(tmp_path)}
     env.pop("SECRET_KEY", None)
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

@@ -1,0 +1,57 @@
+"""Tabs of the client card that later apps add (equipment, deals, tenders…) without editing crm templates.
+
+Register in AppConfig.ready:
+
+    register_client_tab("equipment", _("Equipment"), "equipment/_client_tab.html",
+                        context_fn=lambda request, client: {"items": ...}, order=20,
+                        permission="equipment.view_equipment")
+
+The card shows the tab headers; each tab's body is loaded lazily by htmx from
+/clients/<id>/tab/<key>/ and rendered with the template and the context the function returns
+(plus `client` and `request`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.functional import Promise
+
+
+@dataclass(frozen=True)
+class ClientTab:
+    key: str
+    label: str | Promise
+    template_name: str
+    context_fn: Callable[[HttpRequest, Any], dict] | None = None
+    order: int = 100
+    permission: str | None = None
+
+
+_tabs: dict[str, ClientTab] = {}
+
+
+def register_client_tab(
+    key: str,
+    label: str | Promise,
+    template_name: str,
+    context_fn: Callable[[HttpRequest, Any], dict] | None = None,
+    order: int = 100,
+    permission: str | None = None,
+) -> None:
+    """Add (or replace) a tab of the client card."""
+    _tabs[key] = ClientTab(key, label, template_name, context_fn, order, permission)
+
+
+def client_tabs(user) -> list[ClientTab]:
+    """The tabs `user` may open, in order."""
+    return sorted(
+        (t for t in _tabs.values() if not t.permission or user.has_perm(t.permission)), key=lambda t: (t.order, t.key)
+    )
+
+
+def get_client_tab(key: str) -> ClientTab | None:
+    return _tabs.get(key)

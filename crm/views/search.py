@@ -1,0 +1,62 @@
+"""The global search in the header: clients by name, INN, phone or email, and contact persons."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from crm.models import Client, Contact
+from crm.selectors.clients import order_for_search, search_clients_q, search_contacts_q
+
+MIN_QUERY = 2
+
+
+def search_results(user, query: str, *, clients: int, contacts: int) -> dict:
+    query = query.strip()
+    if len(query) < MIN_QUERY:
+        return {"q": query, "clients": [], "contacts": [], "too_short": bool(query)}
+    visible = Client.objects.visible_to(user)
+    found_clients = list(
+        order_for_search(
+            visible.filter(search_clients_q(query))
+            .exclude(status="archived")
+            .select_related("responsible")
+            .only(
+                "pk",
+                "name",
+                "short_name",
+                "inn",
+                "status",
+                "responsible__first_name",
+                "responsible__last_name",
+                "responsible__username",
+            )
+            .order_by("name", "pk")
+        )[: clients + 1]
+    )
+    found_contacts = list(
+        order_for_search(
+            Contact.objects.filter(client__in=visible, is_archived=False)
+            .filter(search_contacts_q(query))
+            .select_related("client")
+            .order_by("last_name", "first_name", "pk")
+        )[: contacts + 1]
+    )
+    return {
+        "q": query,
+        "clients": found_clients[:clients],
+        "contacts": found_contacts[:contacts],
+        "more_clients": len(found_clients) > clients,
+        "more_contacts": len(found_contacts) > contacts,
+    }
+
+
+@login_required
+def search(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")
+    if request.headers.get("HX-Request"):
+        return render(
+            request, "crm/clients/_search_results.html", search_results(request.user, query, clients=10, contacts=5)
+        )
+    return render(request, "crm/clients/search.html", search_results(request.user, query, clients=50, contacts=50))
