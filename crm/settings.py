@@ -144,6 +144,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+# Files dropped here by accounting are imported every five minutes (integrations.tasks).
+SALES_INBOX_DIR = Path(env_str("SALES_INBOX_DIR", str(VAR_DIR / "inbox" / "sales")))
 
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:

@@ -1,5 +1,7 @@
 """Models of the core app, one module per entity group."""
 
+from crm.models.abc import AbcClass, AbcClassChange, AbcMetric, AbcRun
+from crm.models.catalog import Product, ProductComponent, ProductKind
 from crm.models.clients import (
     Client,
     ClientKind,
@@ -10,12 +12,18 @@ from crm.models.clients import (
     Segment,
     SourceChannel,
 )
+from crm.models.documents import DocumentKind, DocumentSource, SalesDocument, SalesDocumentLine
 from crm.models.interactions import Attachment, Importance, Interaction, InteractionKind
 from crm.models.logs import MergeLog, SystemState, TransferLog
+from crm.models.selections import Selection
 from crm.models.tasks import Notification, NotificationKind, Priority, Task, TaskStatus
 from crm.models.users import Department, Region, Role, User
 
 __all__ = [
+    "AbcClass",
+    "AbcClassChange",
+    "AbcMetric",
+    "AbcRun",
     "Attachment",
     "Client",
     "ClientKind",
@@ -24,6 +32,8 @@ __all__ = [
     "ContactPoint",
     "ContactPointKind",
     "Department",
+    "DocumentKind",
+    "DocumentSource",
     "Importance",
     "Interaction",
     "InteractionKind",
@@ -31,9 +41,15 @@ __all__ = [
     "Notification",
     "NotificationKind",
     "Priority",
+    "Product",
+    "ProductComponent",
+    "ProductKind",
     "Region",
     "Role",
+    "SalesDocument",
+    "SalesDocumentLine",
     "Segment",
+    "Selection",
     "SourceChannel",
     "SystemState",
     "Task",

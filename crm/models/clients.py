@@ -91,6 +91,8 @@ class Client(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     last_interaction_at = models.DateTimeField(_("last interaction"), null=True, blank=True)
+    # Kept by crm.services.abc (the latest ABC run); history in AbcClassChange.
+    abc_class = models.CharField(_("ABC class"), max_length=1, blank=True, db_index=True)
 
     objects = ClientQuerySet.as_manager()
 
