@@ -80,3 +80,30 @@ def sync_user_group(user) -> None:
         user.groups.remove(*others)
     if wanted:
         user.groups.add(*wanted)
+
+
+def role_permissions(role: str) -> frozenset[str]:
+    """Return the "app_label.codename" permissions of `role` without touching the database.
+
+    Administrators hold every permission of every installed model.
+    """
+    if role == Role.ADMIN:
+        return _all_permissions()
+    return frozenset(_ROLE_PERMISSIONS.get(role, ()))
+
+
+def _all_permissions() -> frozenset[str]:
+    global _ALL_PERMISSIONS
+    if _ALL_PERMISSIONS is None:
+        from django.apps import apps
+        from django.contrib.auth.management import _get_all_permissions
+
+        _ALL_PERMISSIONS = frozenset(
+            f"{model._meta.app_label}.{codename}"
+            for model in apps.get_models()
+            for codename, _name in _get_all_permissions(model._meta)
+        )
+    return _ALL_PERMISSIONS
+
+
+_ALL_PERMISSIONS: frozenset[str] | None = None

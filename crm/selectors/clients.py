@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from django.core.cache import cache
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest
 from django.db.models.signals import post_delete, post_save
 
 from crm.models import (
@@ -373,15 +373,21 @@ def client_timeline(client: Client, *, page: int = 1, per_page: int = 20) -> tup
         .prefetch_related("attachments")
         .order_by("-occurred_at", "-pk")[:upto]
     )
-    tasks = list(Task.objects.filter(client=client).select_related("assignee").order_by("-created_at", "-pk")[:upto])
-    done = list(
-        Task.objects.filter(client=client, status=TaskStatus.DONE, completed_at__isnull=False)
+    # One query for both task events: a task's latest event (created or done) ranks it, and
+    # every task event in the page's top `upto` belongs to a task ranked in the top `upto`.
+    tasks = list(
+        Task.objects.filter(client=client)
         .select_related("assignee")
-        .order_by("-completed_at", "-pk")[:upto]
+        .annotate(last_event_at=Greatest("created_at", Coalesce("completed_at", "created_at")))
+        .order_by("-last_event_at", "-pk")[:upto]
     )
     items: list[TimelineItem] = [TimelineItem("interaction", i.occurred_at, i) for i in interactions]
     items += [TimelineItem("task_created", t.created_at, t) for t in tasks]
-    items += [TimelineItem("task_done", t.completed_at, t) for t in done]
+    items += [
+        TimelineItem("task_done", t.completed_at, t)
+        for t in tasks
+        if t.status == TaskStatus.DONE and t.completed_at is not None
+    ]
     entries = list(client_history_entries(client)[:upto])
     for entry, rows in zip(entries, change_rows(entries), strict=True):
         items.append(TimelineItem("change", entry.timestamp, entry, changes=rows))
@@ -397,6 +403,32 @@ def client_card_contacts(client: Client) -> list[Contact]:
         .prefetch_related("contact_points")
         .order_by("-is_decision_maker", "last_name", "first_name")
     )
+
+
+def client_card_people(client: Client) -> tuple[list[ContactPoint], list[Contact]]:
+    """Return the client's own contact details and its active contacts with theirs, in two queries."""
+    contacts = list(client.contacts.filter(is_archived=False).order_by("-is_decision_maker", "last_name", "first_name"))
+    by_contact: dict[int, list[ContactPoint]] = {c.pk: [] for c in contacts}
+    own: list[ContactPoint] = []
+    points = ContactPoint.objects.filter(Q(client=client) | Q(contact_id__in=list(by_contact))).order_by(
+        "-is_primary", "pk"
+    )
+    for point in points:
+        if point.client_id == client.pk:
+            own.append(point)
+        elif point.contact_id in by_contact:
+            by_contact[point.contact_id].append(point)
+    for contact in contacts:
+        # Fill the prefetch cache so templates can keep using contact.contact_points.all.
+        contact._prefetched_objects_cache = {"contact_points": _as_prefetched(contact, by_contact[contact.pk])}
+    return own, contacts
+
+
+def _as_prefetched(contact: Contact, points: list[ContactPoint]):
+    qs = contact.contact_points.all()
+    qs._result_cache = points
+    qs._prefetch_done = True
+    return qs
 
 
 def client_forgotten_queryset(*, user: User, days: int) -> QuerySet[Client]:

@@ -30,7 +30,7 @@ from crm.forms.clients import ClientForm, ClientPointFormSet, ForgottenForm, Mer
 from crm.models import Client, MergeLog, Task, TransferLog, User
 from crm.selectors.clients import (
     change_rows,
-    client_card_contacts,
+    client_card_people,
     client_find_duplicates,
     client_forgotten_queryset,
     client_history_entries,
@@ -123,10 +123,11 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request.user, pk, queryset=Client.objects.select_related("responsible", "region", "segment", "source")
     )
     items, has_more = client_timeline(client, page=1, per_page=TIMELINE_PER_PAGE)
+    points, contacts = client_card_people(client)
     context = {
         "client": client,
-        "points": list(client.contact_points.all()),
-        "contacts": client_card_contacts(client),
+        "points": points,
+        "contacts": contacts,
         "open_tasks": _open_tasks(client, request.user),
         "timeline": items,
         "timeline_next": 2 if has_more else None,

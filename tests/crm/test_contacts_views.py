@@ -154,8 +154,8 @@ def test_move_to_another_client_keeps_history(as_user, manager):
     interaction.refresh_from_db()
     assert interaction.contact == contact and interaction.client == old
     assert LogEntry.objects.get_for_object(contact).latest("timestamp").changes_dict["client"] == [
-        str(old.pk),
-        str(new.pk),
+        str(old),
+        str(new),
     ]
 
 
