@@ -1,0 +1,75 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class EquipmentConfig(AppConfig):
+    name = "equipment"
+    verbose_name = _("Equipment")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from crm import signals
+        from crm.cards import register_client_tab
+        from crm.navigation import NavItem, register
+        from crm.querysets import register_engineer_scope
+        from crm.roles import register_role_permissions
+        from crm.selections import register_source
+        from equipment import triggers
+        from equipment.models import Equipment, EquipmentComponent, EquipmentType, ServiceVisit
+        from equipment.selectors import client_tab_context, equipment_selection_clients
+        from equipment.services.shipments import on_sales_document_posted
+
+        auditlog.register(Equipment, exclude_fields=["updated_at", "created_at"], m2m_fields={"contacts"})
+        auditlog.register(ServiceVisit, exclude_fields=["created_at"])
+        auditlog.register(EquipmentComponent)
+        auditlog.register(EquipmentType)
+
+        # Engineers see the clients whose equipment they service.
+        register_engineer_scope(_serviced_clients)
+        view = ["equipment.view_equipment", "equipment.view_equipmenttype", "equipment.view_servicevisit"]
+        register_role_permissions(
+            "engineer",
+            [
+                *view,
+                "equipment.add_equipment",
+                "equipment.change_equipment",
+                "equipment.add_servicevisit",
+                "equipment.change_servicevisit",
+                "equipment.add_equipmentphoto",
+                "equipment.view_equipmentphoto",
+                "equipment.add_equipmentcomponent",
+                "equipment.change_equipmentcomponent",
+            ],
+        )
+        sales = [
+            *view,
+            "equipment.add_equipment",
+            "equipment.add_equipmentphoto",
+            "equipment.view_equipmentphoto",
+            "equipment.export_equipment",
+        ]
+        register_role_permissions("manager", sales)
+        register_role_permissions("head", sales)
+        for role in ("manager", "head", "engineer"):
+            register_role_permissions(role, ["crm.view_selection", "crm.add_selection", "crm.change_selection"])
+
+        register(NavItem("equipment:journal", _("Equipment"), order=50, permission="equipment.view_equipment"))
+        register_source("equipment", _("Equipment journal"), equipment_selection_clients, url_name="equipment:journal")
+        signals.sales_document_posted.connect(on_sales_document_posted, dispatch_uid="equipment.shipment_posted")
+        triggers.register()
+        register_client_tab(
+            "equipment",
+            _("Equipment"),
+            "equipment/_client_tab.html",
+            context_fn=client_tab_context,
+            order=20,
+            permission="equipment.view_equipment",
+        )
+
+
+def _serviced_clients(user):
+    from equipment.models import Equipment
+
+    return Equipment.objects.filter(service_responsible_id=user.pk).values("client_id")

@@ -1,0 +1,105 @@
+"""Demo data of the equipment app: types, equipment at customers (ours and competitors'), visits.
+
+`seed(ctx)` is called by `seed_demo` after the core data; `ctx.options["equipment"]` sets how many
+units (default: two per customer, at most 20,000). Idempotent: nothing happens when equipment exists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from crm.models import Client, Product
+from equipment.dates import add_months, add_years
+from equipment.models import Equipment, EquipmentType, ServiceVisit
+
+TYPES = [
+    # name, maintenance lead days, warranty lead days, maintenance interval months
+    ("Винтовой компрессор", 30, 30, 6),
+    ("Поршневой компрессор", 21, 30, 6),
+    ("Осушитель воздуха", 14, 30, 12),
+    ("Станок ЧПУ", 30, 45, 12),
+    ("Погрузчик", 30, 30, 6),
+    ("Дизельный генератор", 30, 60, 3),
+    ("Насосная станция", 21, 30, 12),
+]
+OURS = [("Атлант", "АК-15"), ("Атлант", "АК-22"), ("Атлант", "АД-30"), ("СтанкоПром", "СП-500")]
+THEIRS = [("Kaeser", "SK 15"), ("Atlas Copco", "GA 22"), ("Remeza", "ВК 20"), ("Fini", "Plus 16"), ("Ekomak", "DMD 50")]
+
+
+def seed(ctx) -> None:
+    if Equipment.objects.exists():
+        ctx.log("equipment: demo data exists, skipped.")
+        return
+    types = []
+    for name, maintenance_lead, warranty_lead, interval in TYPES:
+        equipment_type, _created = EquipmentType.objects.get_or_create(
+            name=name,
+            defaults={
+                "maintenance_lead_days": maintenance_lead,
+                "warranty_lead_days": warranty_lead,
+                "maintenance_interval_months": interval,
+            },
+        )
+        types.append(equipment_type)
+    rng = ctx.rng
+    customers = list(Client.objects.filter(kind="customer").order_by("pk").values_list("pk", flat=True))
+    if not customers:
+        return
+    wanted = ctx.options.get("equipment")
+    count = int(wanted) if wanted is not None else min(2 * len(customers), 20_000)
+    competitors = list(Client.objects.filter(kind="competitor").values_list("pk", flat=True)) or [None]
+    products = list(Product.objects.filter(kind="equipment").values_list("pk", flat=True)[:50]) or [None]
+    engineers = [u for key, u in ctx.users.items() if getattr(u, "role", "") == "engineer"]
+    today = ctx.today
+    rows = []
+    for _ in range(count):
+        equipment_type = rng.choice(types)
+        ours = rng.random() < 0.55
+        manufacturer, model = rng.choice(OURS if ours else THEIRS)
+        shipped = today - dt.timedelta(days=rng.randint(30, 365 * 12))
+        interval = equipment_type.maintenance_interval_months or 12
+        last_maintenance = shipped + dt.timedelta(days=rng.randint(0, max(1, (today - shipped).days)))
+        rows.append(
+            {
+                "client_id": rng.choice(customers),
+                "equipment_type_id": equipment_type.pk,
+                "product_id": rng.choice(products) if ours else None,
+                "manufacturer": manufacturer,
+                "model": model,
+                "serial_number": f"{manufacturer[:2].upper()}{rng.randint(100000, 999999)}",
+                "production_year": min(today.year, shipped.year - rng.randint(0, 1)),
+                "source": "manual" if ours else rng.choice(["competitor", "visit", "tender"]),
+                "competitor_id": None if ours else rng.choice(competitors),
+                "source_note": "",
+                "location": rng.choice(["Цех 1", "Цех 2", "Склад", "Котельная", ""]),
+                "shipped_on": shipped if ours else None,
+                "commissioned_on": shipped + dt.timedelta(days=rng.randint(3, 30)) if ours else None,
+                "warranty_until": add_months(shipped, 24) if ours else None,
+                "last_maintenance_on": last_maintenance,
+                "next_maintenance_on": add_months(last_maintenance, interval),
+                "end_of_life_on": add_years(shipped, 10),
+                "status": rng.choices(["in_operation", "under_repair", "decommissioned"], [90, 5, 5])[0],
+                "service_responsible_id": rng.choice(engineers).pk if engineers and rng.random() < 0.6 else None,
+                "notes": "",
+                "is_archived": False,
+            }
+        )
+    if ctx.writer is not None:
+        ctx.writer.insert(Equipment, rows)
+    else:
+        Equipment.objects.bulk_create([Equipment(**row) for row in rows], batch_size=2000)
+    visits = []
+    for unit in Equipment.objects.filter(last_maintenance_on__isnull=False).values("pk", "last_maintenance_on")[
+        : min(count, 5000)
+    ]:
+        visits.append(
+            ServiceVisit(
+                equipment_id=unit["pk"],
+                date=unit["last_maintenance_on"],
+                kind="maintenance",
+                engineer=rng.choice(engineers) if engineers else None,
+                findings="Плановое ТО выполнено, замечаний нет.",
+            )
+        )
+    ServiceVisit.objects.bulk_create(visits, batch_size=2000)
+    ctx.log(f"equipment: {count} units, {len(visits)} visits.")

@@ -1,0 +1,274 @@
+"""Customer equipment (ours or a competitor's), its components, photos and service history."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from equipment.querysets import EquipmentQuerySet
+from equipment.validators import validate_photo
+
+
+class EquipmentType(models.Model):
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    maintenance_lead_days = models.PositiveSmallIntegerField(
+        _("maintenance reminder, days before"),
+        default=30,
+        validators=[MaxValueValidator(365)],
+        help_text=_("How many days before planned maintenance the service person gets a task."),
+    )
+    warranty_lead_days = models.PositiveSmallIntegerField(
+        _("warranty reminder, days before"),
+        default=30,
+        validators=[MaxValueValidator(365)],
+        help_text=_("How many days before the warranty ends the manager gets a task."),
+    )
+    maintenance_interval_months = models.PositiveSmallIntegerField(
+        _("maintenance interval, months"),
+        null=True,
+        blank=True,
+        help_text=_("Used for equipment that is not in our catalogue (or whose product has no interval)."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("equipment type")
+        verbose_name_plural = _("equipment types")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EquipmentSource(models.TextChoices):
+    SHIPMENT = "shipment", _("Our shipment")
+    COMPETITOR = "competitor", _("Competitor")
+    TENDER = "tender", _("Tender")
+    VISIT = "visit", _("Engineer's visit")
+    MANUAL = "manual", _("Manual entry")
+
+
+class EquipmentStatus(models.TextChoices):
+    IN_OPERATION = "in_operation", _("In operation")
+    UNDER_REPAIR = "under_repair", _("Under repair")
+    DECOMMISSIONED = "decommissioned", _("Decommissioned")
+    REPLACED = "replaced", _("Replaced")
+
+
+# Statuses whose equipment is still worked: triggers fire only for these.
+WORKING_STATUSES = (EquipmentStatus.IN_OPERATION, EquipmentStatus.UNDER_REPAIR)
+
+
+class Equipment(models.Model):
+    client = models.ForeignKey(
+        "crm.Client", on_delete=models.PROTECT, related_name="equipment", verbose_name=_("client")
+    )
+    equipment_type = models.ForeignKey(
+        EquipmentType, on_delete=models.PROTECT, related_name="equipment", verbose_name=_("equipment type")
+    )
+    product = models.ForeignKey(
+        "crm.Product",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="equipment",
+        verbose_name=_("product"),
+    )
+    manufacturer = models.CharField(_("manufacturer"), max_length=200, blank=True)
+    model = models.CharField(_("model"), max_length=200, blank=True)
+    serial_number = models.CharField(_("serial number"), max_length=100, blank=True)
+    production_year = models.PositiveSmallIntegerField(
+        _("production year"), null=True, blank=True, validators=[MinValueValidator(1900)]
+    )
+    source = models.CharField(
+        _("source"), max_length=20, choices=EquipmentSource.choices, default=EquipmentSource.MANUAL
+    )
+    competitor = models.ForeignKey(
+        "crm.Client",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="competitor_equipment",
+        limit_choices_to={"kind": "competitor"},
+        verbose_name=_("competitor"),
+    )
+    source_note = models.CharField(_("where we learned it"), max_length=255, blank=True)
+    # The shipment that delivered it. Accounting rewrites a document's lines with every new
+    # version, so a unit is identified by (document, line number, unit index), and the link
+    # to the current line row is refreshed on every re-post.
+    shipment_document = models.ForeignKey(
+        "crm.SalesDocument",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="equipment",
+        verbose_name=_("shipment"),
+    )
+    shipment_line = models.ForeignKey(
+        "crm.SalesDocumentLine",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="equipment",
+        verbose_name=_("shipment line"),
+    )
+    shipment_line_no = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    # Which unit of the shipment line this is (0 .. quantity-1): one record per unit, ever.
+    unit_index = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    location = models.CharField(_("location"), max_length=500, blank=True)
+    shipped_on = models.DateField(_("shipped"), null=True, blank=True)
+    commissioned_on = models.DateField(_("commissioned"), null=True, blank=True)
+    warranty_until = models.DateField(_("warranty until"), null=True, blank=True)
+    last_maintenance_on = models.DateField(_("last maintenance"), null=True, blank=True)
+    next_maintenance_on = models.DateField(_("planned maintenance"), null=True, blank=True)
+    last_repair_on = models.DateField(_("last repair"), null=True, blank=True)
+    # Commissioning (or shipment) plus the product's service life; kept by the services.
+    end_of_life_on = models.DateField(_("end of service life"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=EquipmentStatus.choices, default=EquipmentStatus.IN_OPERATION
+    )
+    service_responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="serviced_equipment",
+        verbose_name=_("service engineer"),
+    )
+    contacts = models.ManyToManyField(
+        "crm.Contact", blank=True, related_name="equipment", verbose_name=_("contact persons")
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    is_archived = models.BooleanField(_("archived"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = EquipmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("equipment")
+        verbose_name_plural = _("equipment")
+        permissions = [("export_equipment", _("Can export the equipment journal"))]
+        constraints = [
+            # A posted shipment creates each unit exactly once, however often it is re-sent.
+            models.UniqueConstraint(
+                fields=["shipment_document", "shipment_line_no", "unit_index"],
+                condition=Q(shipment_document__isnull=False),
+                name="equipment_unique_shipment_unit",
+            ),
+            models.CheckConstraint(
+                condition=Q(production_year__isnull=True) | Q(production_year__gte=1900),
+                name="equipment_production_year_sane",
+            ),
+        ]
+        indexes = [
+            # The journal: a client's equipment (client card, visibility joins), newest first.
+            models.Index(fields=["client", "is_archived", "-id"], name="equipment_client_idx"),
+            # The journal's default order and the filters on type / manufacturer / source / status.
+            models.Index(fields=["is_archived", "-id"], name="equipment_journal_idx"),
+            models.Index(fields=["equipment_type", "-id"], name="equipment_type_idx"),
+            models.Index(fields=["manufacturer", "-id"], name="equipment_manufacturer_idx"),
+            models.Index(fields=["source", "-id"], name="equipment_source_idx"),
+            # Triggers and the "due within N days" filters: range scans on the dates.
+            models.Index(fields=["next_maintenance_on"], name="equipment_next_maint_idx"),
+            models.Index(fields=["warranty_until"], name="equipment_warranty_idx"),
+            models.Index(fields=["end_of_life_on"], name="equipment_eol_idx"),
+            models.Index(fields=["production_year"], name="equipment_year_idx"),
+            models.Index(fields=["serial_number"], name="equipment_serial_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("equipment:detail", args=[self.pk])
+
+    @property
+    def display_name(self) -> str:
+        name = " ".join(part for part in (self.manufacturer, self.model) if part) or str(self.equipment_type)
+        return f"{name} № {self.serial_number}" if self.serial_number else name
+
+    @property
+    def is_ours(self) -> bool:
+        return self.source == EquipmentSource.SHIPMENT or self.product_id is not None
+
+
+class EquipmentComponent(models.Model):
+    equipment = models.ForeignKey(
+        Equipment, on_delete=models.PROTECT, related_name="components", verbose_name=_("equipment")
+    )
+    name = models.CharField(_("name"), max_length=255, blank=True)
+    product = models.ForeignKey(
+        "crm.Product", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("product")
+    )
+    serial_number = models.CharField(_("serial number"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("component")
+        verbose_name_plural = _("components")
+
+    def __str__(self) -> str:
+        return self.name or str(self.product or "")
+
+
+def photo_upload_to(instance: "EquipmentPhoto", filename: str) -> str:
+    return f"equipment/{instance.equipment_id}/{filename}"
+
+
+class EquipmentPhoto(models.Model):
+    equipment = models.ForeignKey(
+        Equipment, on_delete=models.PROTECT, related_name="photos", verbose_name=_("equipment")
+    )
+    image = models.ImageField(_("photo"), upload_to=photo_upload_to, validators=[validate_photo])
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-pk"]
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+
+    def __str__(self) -> str:
+        return self.image.name
+
+
+class VisitKind(models.TextChoices):
+    INSTALLATION = "installation", _("Installation")
+    MAINTENANCE = "maintenance", _("Maintenance")
+    REPAIR = "repair", _("Repair")
+    DIAGNOSTICS = "diagnostics", _("Diagnostics")
+
+
+class ServiceVisit(models.Model):
+    equipment = models.ForeignKey(
+        Equipment, on_delete=models.PROTECT, related_name="visits", verbose_name=_("equipment")
+    )
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=20, choices=VisitKind.choices)
+    engineer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="service_visits",
+        verbose_name=_("engineer"),
+    )
+    findings = models.TextField(_("findings"), blank=True)
+    parts_replaced = models.TextField(_("parts replaced"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        verbose_name = _("service visit")
+        verbose_name_plural = _("service visits")
+        indexes = [models.Index(fields=["equipment", "-date"], name="visit_equipment_date_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.date:%d.%m.%Y}"

@@ -1,0 +1,147 @@
+"""Reads of equipment with their joins: the journal, its summary, the client tab, selections."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from django.db.models import Count, Q, QuerySet
+from django.http import QueryDict
+
+from crm.models import Client
+from equipment.filters import DEFAULT_SORT, SORTS, EquipmentFilter
+from equipment.models import Equipment, EquipmentSource
+
+if TYPE_CHECKING:
+    from crm.models import User
+
+JOURNAL_FIELDS = (
+    "pk",
+    "client_id",
+    "client__name",
+    "client__short_name",
+    "equipment_type__name",
+    "manufacturer",
+    "model",
+    "serial_number",
+    "production_year",
+    "source",
+    "status",
+    "next_maintenance_on",
+    "warranty_until",
+    "is_archived",
+)
+
+
+def equipment_filter(user: User, data: QueryDict | dict | None) -> EquipmentFilter:
+    """The journal's filter over the equipment `user` may see."""
+    return EquipmentFilter(data if data is not None else {}, queryset=Equipment.objects.visible_to(user), user=user)
+
+
+def journal_rows(qs: QuerySet, *, sort: str, page: int, per_page: int) -> tuple[list[Equipment], bool]:
+    """One page of the journal (and whether there is a next one) without counting the whole table."""
+    order = SORTS.get(sort, SORTS[DEFAULT_SORT])
+    start = (page - 1) * per_page
+    rows = list(
+        qs.select_related("client", "equipment_type", "competitor")
+        .only(
+            *(f for f in JOURNAL_FIELDS if f != "pk"),
+            "competitor__name",
+            "competitor__short_name",
+        )
+        .order_by(*order)[start : start + per_page + 1]
+    )
+    return rows[:per_page], len(rows) > per_page
+
+
+def journal_summary(qs: QuerySet) -> dict:
+    """Counts of the filtered equipment: in total and by type, manufacturer and source."""
+    qs = qs.order_by()
+    by_type = list(qs.values("equipment_type_id", "equipment_type__name").annotate(n=Count("pk")).order_by("-n")[:20])
+    by_manufacturer = list(qs.values("manufacturer").annotate(n=Count("pk")).order_by("-n")[:20])
+    source_labels = dict(EquipmentSource.choices)
+    by_source = [
+        {**row, "label": source_labels.get(row["source"], row["source"])}
+        for row in qs.values("source").annotate(n=Count("pk")).order_by("-n")
+    ]
+    return {
+        "total": sum(row["n"] for row in by_source),
+        "by_type": by_type,
+        "by_manufacturer": by_manufacturer,
+        "by_source": by_source,
+    }
+
+
+def equipment_selection_clients(params: dict, user: User) -> QuerySet:
+    """Selection source "equipment": the clients owning equipment that matches the journal filter."""
+    data = QueryDict(mutable=True)
+    for key, value in params.items():
+        data.setlist(key, value if isinstance(value, list) else [value])
+    flt = equipment_filter(user, data)
+    if not flt.is_valid():
+        return Client.objects.none()
+    return Client.objects.filter(pk__in=flt.qs.values("client_id"))
+
+
+def client_equipment(client: Client, user: User) -> QuerySet:
+    return (
+        Equipment.objects.visible_to(user)
+        .filter(client=client, is_archived=False)
+        .select_related("equipment_type", "competitor", "product")
+        .order_by("equipment_type__name", "-id")
+    )
+
+
+def share_of_wallet(client: Client) -> list[dict]:
+    """Units per equipment type at the client: ours against competitors'."""
+    ours = Q(source=EquipmentSource.SHIPMENT) | Q(product__isnull=False)
+    rows = (
+        Equipment.objects.filter(client=client, is_archived=False)
+        .values("equipment_type__name")
+        .annotate(ours=Count("pk", filter=ours), total=Count("pk"))
+        .order_by("equipment_type__name")
+    )
+    result = []
+    for row in rows:
+        theirs = row["total"] - row["ours"]
+        share = round(100 * row["ours"] / row["total"]) if row["total"] else 0
+        result.append({"type": row["equipment_type__name"], "ours": row["ours"], "theirs": theirs, "share": share})
+    return result
+
+
+def timeline_data(equipment: list[Equipment]) -> list[dict]:
+    """Warranty, maintenance and end-of-life dates per unit for the client tab's chart (JSON-safe)."""
+
+    def iso(day: dt.date | None) -> str | None:
+        return day.isoformat() if day else None
+
+    return [
+        {
+            "label": str(unit),
+            "warranty": iso(unit.warranty_until),
+            "maintenance": iso(unit.next_maintenance_on),
+            "end_of_life": iso(unit.end_of_life_on),
+        }
+        for unit in equipment
+    ]
+
+
+def client_tab_context(request, client: Client) -> dict:
+    """Context of the client card's Equipment tab: the table, the timeline and share of wallet."""
+    from django.utils.translation import gettext
+
+    user = request.user
+    equipment = list(client_equipment(client, user))
+    timeline = timeline_data(equipment)
+    return {
+        "equipment": equipment,
+        "wallet": share_of_wallet(client) if equipment else [],
+        "timeline": timeline if any(r["warranty"] or r["maintenance"] or r["end_of_life"] for r in timeline) else [],
+        "timeline_labels": {
+            "warranty": gettext("Warranty ends"),
+            "maintenance": gettext("Planned maintenance"),
+            "end_of_life": gettext("End of service life"),
+        },
+        "timeline_height": 80 + 28 * len(equipment),
+        "can_add": user.has_perm("equipment.add_equipment"),
+    }

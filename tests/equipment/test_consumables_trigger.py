@@ -1,0 +1,71 @@
+"""Consumables: the usual interval between a client's purchases, and a call task when one is overdue."""
+
+import datetime as dt
+
+import pytest
+
+from crm.models import Task
+from equipment.triggers import consumable_intervals, consumables_trigger, expected_purchase
+from tests.equipment.factories import ProductFactory, make_shipment
+from tests.factories import ClientFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def toner():
+    return ProductFactory(kind="consumable", name="Filter cartridge")
+
+
+def _buy(client, product, dates, start=0):
+    for i, day in enumerate(dates):
+        make_shipment(client, [(product, 1, [])], date=day, number=f"{client.pk}-{product.pk}-{start + i}")
+
+
+def test_the_interval_is_the_mean_gap_between_purchase_days(manager, toner):
+    client = ClientFactory(responsible=manager)
+    # Gaps of 30, 40 and 50 days: mean 40; the next purchase is expected on 10.05 + 40 = 19.06.
+    _buy(client, toner, [dt.date(2026, 2, 9), dt.date(2026, 3, 11), dt.date(2026, 4, 20), dt.date(2026, 6, 9)])
+    row = consumable_intervals().get()
+    assert row["purchases"] == 4
+    assert expected_purchase(row["first"], row["last"], row["purchases"]) == dt.date(2026, 7, 19)
+
+
+def test_a_call_task_when_the_next_purchase_is_overdue_once(manager, toner):
+    client = ClientFactory(responsible=manager)
+    _buy(client, toner, [dt.date(2026, 1, 1), dt.date(2026, 1, 31)])  # every 30 days, next 02.03
+
+    assert consumables_trigger(dt.date(2026, 3, 2)) == 0
+    assert consumables_trigger(dt.date(2026, 3, 3)) == 1
+    assert consumables_trigger(dt.date(2026, 3, 4)) == 0
+    task = Task.objects.get()
+    assert task.assignee == manager
+    assert task.trigger_key == f"consumable:{client.pk}:{toner.pk}:2026-03-02"
+    assert "Filter cartridge" in task.title
+
+
+def test_a_new_purchase_moves_the_expected_date(manager, toner):
+    client = ClientFactory(responsible=manager)
+    _buy(client, toner, [dt.date(2026, 1, 1), dt.date(2026, 1, 31)])
+    consumables_trigger(dt.date(2026, 3, 5))
+    _buy(client, toner, [dt.date(2026, 3, 6)], start=10)  # gaps 30, 34: mean 32 -> 07.04
+    assert consumables_trigger(dt.date(2026, 4, 7)) == 0
+    assert consumables_trigger(dt.date(2026, 4, 8)) == 1
+
+
+def test_one_purchase_or_same_day_purchases_give_no_interval(manager, toner):
+    client = ClientFactory(responsible=manager)
+    _buy(client, toner, [dt.date(2026, 1, 1), dt.date(2026, 1, 1)])
+    assert consumables_trigger(dt.date(2026, 6, 1)) == 0
+
+
+def test_long_overdue_purchases_are_not_chased(manager, toner):
+    client = ClientFactory(responsible=manager)
+    _buy(client, toner, [dt.date(2025, 1, 1), dt.date(2025, 1, 31)])
+    assert consumables_trigger(dt.date(2026, 6, 1)) == 0
+
+
+def test_equipment_products_are_not_consumables(manager):
+    client = ClientFactory(responsible=manager)
+    _buy(client, ProductFactory(kind="equipment"), [dt.date(2026, 1, 1), dt.date(2026, 1, 31)])
+    assert consumables_trigger(dt.date(2026, 3, 3)) == 0
