@@ -17,7 +17,7 @@ def samples_required(path: Path):
     import pytest
 
     if path.exists():
-        return pytest.mark.usefixtures()
+        return pytest.mark.skipif(False, reason="shared samples are present")
     if os.environ.get("CI"):
         raise RuntimeError(f"shared samples not found at {path}")
     return pytest.mark.skip(reason=f"shared samples not found at {path}")

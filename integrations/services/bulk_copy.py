@@ -1,0 +1,138 @@
+"""Fast set-based inserts for imports: PostgreSQL COPY, with a bulk_create fallback elsewhere.
+
+`bulk_create` spends ~70 µs per row preparing values in Python; COPY streams a CSV
+to the server. Rows are plain dicts of attribute names (``client_id``, not ``client``);
+fields left out get their model default (``auto_now`` fields get the current time).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection, models
+from django.utils import timezone
+
+__all__ = ["copy_insert", "is_postgres", "reserve_ids"]
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _quote(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
+def _json(value: Any) -> str:
+    return _quote(json.dumps(value, ensure_ascii=False))
+
+
+_BY_TYPE = {
+    str: _quote,
+    int: str,
+    Decimal: str,
+    float: repr,
+    bool: lambda value: "t" if value else "f",
+    date: date.isoformat,
+    datetime: datetime.isoformat,
+    dict: _json,
+    list: _json,
+}
+
+
+def _csv_value(value: Any) -> str:
+    """Render a value for CSV COPY: NULL is an unquoted empty field, text is always quoted."""
+    if value is None:
+        return ""
+    render = _BY_TYPE.get(type(value))
+    if render is None:
+        return _quote(str(value))
+    return render(value)
+
+
+def _columns(model: type[models.Model], *, with_pk: bool) -> list[models.Field]:
+    """Every concrete column (the primary key only when given): missing ones get their defaults."""
+    return [field for field in model._meta.concrete_fields if with_pk or not field.primary_key]
+
+
+def _defaults(fields: Sequence[models.Field]) -> dict[str, Any]:
+    now = timezone.now()
+    defaults = {}
+    for field in fields:
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            defaults[field.attname] = now
+        elif field.has_default():
+            defaults[field.attname] = field.get_default()
+        elif field.null:
+            defaults[field.attname] = None
+        else:
+            defaults[field.attname] = ""
+    return defaults
+
+
+def reserve_ids(model: type[models.Model], count: int) -> list[int]:
+    """Take `count` primary keys from the table's sequence (PostgreSQL), to insert rows with known ids."""
+    table = model._meta.db_table
+    column = model._meta.pk.column
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, column, count]
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def copy_insert(
+    model: type[models.Model],
+    rows: Sequence[dict[str, Any]],
+    *,
+    with_pk: bool = False,
+    ignore_conflicts: bool = False,
+    returning: Sequence[str] = (),
+) -> list[tuple]:
+    """Insert `rows` with COPY (through a temporary table when conflicts are skipped or rows returned).
+
+    Return the `returning` columns of the rows actually inserted.
+    """
+    if not rows:
+        return []
+    fields = _columns(model, with_pk=with_pk)
+    defaults = _defaults(fields)
+    # Columns the rows give are rendered per row; the others are the same for every row: render once.
+    given = [field for field in fields if field.attname in rows[0]]
+    constant = [field for field in fields if field.attname not in rows[0]]
+    suffix = "".join("," + _csv_value(defaults[field.attname]) for field in constant) + "\n"
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(field.column) for field in [*given, *constant])
+    attnames = [field.attname for field in given]
+    buffer = io.StringIO()
+    write = buffer.write
+    value = _csv_value
+    for row in rows:
+        write(",".join([value(row[name]) for name in attnames]))
+        write(suffix)
+    buffer.seek(0)
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        if not ignore_conflicts and not returning:
+            raw.copy_expert(f"COPY {table} ({names}) FROM STDIN WITH (FORMAT csv)", buffer)
+            return []
+        temp = connection.ops.quote_name(f"tmp_{model._meta.db_table}")
+        cursor.execute(
+            f"CREATE TEMP TABLE {temp} ON COMMIT DROP AS SELECT {names} FROM {table} WITH NO DATA"  # noqa: S608 (quoted model names)
+        )
+        raw.copy_expert(f"COPY {temp} ({names}) FROM STDIN WITH (FORMAT csv)", buffer)
+        conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+        back = ""
+        if returning:
+            back = " RETURNING " + ", ".join(
+                connection.ops.quote_name(model._meta.get_field(name).column) for name in returning
+            )
+        cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {temp}{conflict}{back}")  # noqa: S608
+        result = cursor.fetchall() if returning else []
+        cursor.execute(f"DROP TABLE {temp}")
+        return result
