@@ -16,6 +16,7 @@ import re
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import Case, CharField, Count, DateTimeField, F, Max, Min, Q, Value, When
 from django.db.models.functions import Cast, Coalesce, Concat, Left, NullIf, Trim
@@ -93,7 +94,11 @@ def insert_tasks(queryset, values: dict) -> int:
         annotations[f"t__{field.attname}"] = expr
         columns.append(connection.ops.quote_name(field.column))
     select = queryset.order_by().annotate(**annotations).values(*annotations)
-    sql, params = select.query.sql_with_params()
+    try:
+        sql, params = select.query.sql_with_params()
+    except EmptyResultSet:
+        # The filter can match nothing (e.g. no equipment types yet): nothing to insert.
+        return 0
     table = connection.ops.quote_name(Task._meta.db_table)
     verb = "INSERT OR IGNORE INTO" if connection.vendor == "sqlite" else "INSERT INTO"
     tail = "" if connection.vendor == "sqlite" else " ON CONFLICT DO NOTHING"

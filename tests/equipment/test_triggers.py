@@ -116,3 +116,12 @@ def test_inactive_service_person_falls_back_to_the_manager(manager):
     EquipmentFactory(client=ClientFactory(responsible=manager), service_responsible=gone, next_maintenance_on=DAY)
     maintenance_trigger(DAY)
     assert Task.objects.get().assignee == manager
+
+
+@pytest.mark.django_db
+def test_the_triggers_run_on_an_empty_database():
+    from crm.services.triggers import run_triggers
+
+    counts = run_triggers(date=dt.date(2026, 11, 23))
+    assert counts["equipment_maintenance"] == 0
+    assert counts["equipment_warranty"] == 0
