@@ -16,7 +16,7 @@ class CrmConfig(AppConfig):
         register(NavItem("crm:client_list", _("Clients"), order=10))
         register(NavItem("crm:contact_list", _("Contacts"), order=20))
         register(NavItem("crm:task_list", _("Tasks"), order=30))
-        register(NavItem("crm:forgotten_clients", _("Forgotten clients"), order=40))
+        register(NavItem("crm:forgotten_clients", _("Forgotten clients"), order=40, permission="crm.change_client"))
 
         from crm.selections import register_core_sources
 

@@ -24,6 +24,7 @@ class FunnelConfig(AppConfig):
         register_role_permissions(Role.MANAGER, seller)
         register_role_permissions(Role.HEAD, [*seller, "funnel.edit_scenario", "funnel.view_funnel_reports"])
         register_role_permissions(Role.ENGINEER, ["funnel.view_deal", "funnel.view_scenario"])
+        register(NavItem("funnel:home", _("My sales"), order=5, permission="funnel.add_deal"))
         register(NavItem("funnel:board", _("Funnel"), order=60))
         register(NavItem("funnel:reports", _("Funnel reports"), order=61, permission="funnel.view_funnel_reports"))
         try:
