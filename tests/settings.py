@@ -10,4 +10,4 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("SECURE_COOKIES", "0")
 os.environ.setdefault("SECURE_HSTS_SECONDS", "0")
 
-from crm.settings import *  # noqa: E402, F403
+from crm.settings import *  # noqa: F403
