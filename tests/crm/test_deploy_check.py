@@ -10,7 +10,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 # The test settings serve plain HTTP through these; production must not inherit them.
-_TEST_ONLY = ("SECURE_SSL_REDIRECT", "SECURE_COOKIES", "SECURE_HSTS_SECONDS", "DJANGO_SETTINGS_MODULE")
+_TEST_ONLY = (
+    "SECURE_SSL_REDIRECT",
+    "SECURE_COOKIES",
+    "SECURE_HSTS_SECONDS",
+    "DJANGO_SETTINGS_MODULE",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+)
 
 
 def _environ() -> dict:
