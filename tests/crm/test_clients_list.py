@@ -151,3 +151,15 @@ def test_reference_lists_are_cached_and_refreshed_on_save(as_user, head):
 def test_dates_are_shown(as_user, manager):
     ClientFactory(responsible=manager, last_interaction_at=timezone.now())
     assert "03/01/2026" in as_user(manager).get(URL).content.decode()
+
+
+def test_past_the_count_cap_the_list_says_so_and_lists_the_first_rows(as_user, manager, monkeypatch):
+    from crm.tables import CappedPaginator
+
+    monkeypatch.setattr(CappedPaginator, "cap", 2)
+    for _ in range(3):
+        ClientFactory(responsible=manager)
+    response = as_user(manager).get(reverse("crm:client_list"))
+    text = response.content.decode()
+    assert "the first 2 are listed" in text
+    assert response.context["page_obj"].paginator.count == 2
