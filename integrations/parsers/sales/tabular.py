@@ -8,6 +8,7 @@ with any error can be shown back to the user as "errors by row, nothing applied"
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -28,7 +29,6 @@ from ._common import (
     amount_mismatch,
     amount_mismatch_reason,
     clean_kpp,
-    content_version,
     parse_bool,
     parse_moment,
 )
@@ -118,10 +118,16 @@ class _Row:
 
 @dataclass(slots=True)
 class _Group:
-    """The rows of one document."""
+    """What one document keeps of its rows while the file is read.
+
+    Rows are folded in as they come (a running hash of the raw cells, the built lines and
+    the total), so memory holds one compact document per group instead of every raw row.
+    """
 
     first: _Row
-    rows: list[_Row] = field(default_factory=list)
+    digest: Any = field(default_factory=hashlib.sha256)
+    lines: list[SalesLineData] = field(default_factory=list)
+    total: Decimal = Decimal(0)
     broken: bool = False
 
 
@@ -392,8 +398,16 @@ def _add_to_group(groups: dict[tuple[str, ...], _Group], row: _Row, *, result: P
         group = groups[key] = _Group(first=row)
     else:
         _check_consistent(group.first, row, result=result)
-    group.rows.append(row)
     group.broken = group.broken or bool(row.errors)
+    if group.broken:
+        group.lines.clear()  # the document will be left out: keep nothing of it
+        return
+    group.digest.update(repr(row.cells).encode("utf-8"))
+    if row.values.get("amount") is not None:
+        group.total += row.values["amount"]
+    if row.values.get("product_name"):
+        group.lines.append(_line(len(group.lines) + 1, row.values))
+    row.cells = []  # hashed above; the first row's values describe the document
 
 
 def _check_consistent(first: _Row, row: _Row, *, result: ParseResult) -> None:
@@ -415,15 +429,13 @@ def _check_consistent(first: _Row, row: _Row, *, result: ParseResult) -> None:
 def _document(group: _Group) -> SalesDocumentData:
     """Build a document from its valid rows."""
     first = group.first.values
-    lines = [
-        _line(line_no, row.values)
-        for line_no, row in enumerate((row for row in group.rows if row.values.get("product_name")), start=1)
-    ]
+    lines = group.lines
     kind: DocumentKind = first["kind"]
     return SalesDocumentData(
         kind=kind,
         external_id=first["external_id"] or f"{kind}:{first['number']}:{_day(first['date']).isoformat()}",
-        version=first["version"] or content_version([row.cells for row in group.rows]),
+        # Same value as content_version(rows): sha256 over repr(cells) of each row, in order.
+        version=first["version"] or "sha256:" + group.digest.hexdigest()[:32],
         number=first["number"],
         date=first["date"],
         posted=first["posted"] if first["posted"] is not None else True,
@@ -437,7 +449,7 @@ def _document(group: _Group) -> SalesDocumentData:
         ),
         manager=first["manager"],
         lines=lines,
-        total=sum((row.values["amount"] for row in group.rows), Decimal(0)),
+        total=group.total,
         source_row=group.first.number,
     )
 
