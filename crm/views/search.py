@@ -7,9 +7,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from crm.models import Client, Contact
+from crm.normalize import name_key
 from crm.selectors.clients import order_for_search, search_clients_q, search_contacts_q
 
 MIN_QUERY = 2
+CANDIDATES = 200
 
 
 def search_results(user, query: str, *, clients: int, contacts: int) -> dict:
@@ -17,24 +19,30 @@ def search_results(user, query: str, *, clients: int, contacts: int) -> dict:
     if len(query) < MIN_QUERY:
         return {"q": query, "clients": [], "contacts": [], "too_short": bool(query)}
     visible = Client.objects.visible_to(user)
-    found_clients = list(
-        order_for_search(
-            visible.filter(search_clients_q(query))
-            .exclude(status="archived")
-            .select_related("responsible")
-            .only(
-                "pk",
-                "name",
-                "short_name",
-                "inn",
-                "status",
-                "responsible__first_name",
-                "responsible__last_name",
-                "responsible__username",
-            )
-            .order_by("name", "pk")
-        )[: clients + 1]
+    # Take the first CANDIDATES matches in no particular order (PostgreSQL stops as soon as
+    # it has them) and rank those: names that start with the query first, then by name.
+    # A broad query ("мед" matches thousands) would otherwise sort every match; a specific
+    # one has fewer matches than CANDIDATES and is ranked exactly.
+    candidates = list(
+        visible.filter(search_clients_q(query))
+        .exclude(status="archived")
+        .select_related("responsible")
+        .only(
+            "pk",
+            "name",
+            "short_name",
+            "name_key",
+            "inn",
+            "status",
+            "responsible__first_name",
+            "responsible__last_name",
+            "responsible__username",
+        )
+        .order_by()[:CANDIDATES]
     )
+    key = name_key(query)
+    candidates.sort(key=lambda c: (not (c.name_key.startswith(key) or c.inn.startswith(query)), c.name, c.pk))
+    found_clients = candidates[: clients + 1]
     found_contacts = list(
         order_for_search(
             Contact.objects.filter(client__in=visible, is_archived=False)

@@ -89,3 +89,11 @@ def test_results_are_escaped(as_user, manager):
 
 def test_anonymous_is_sent_to_login(client):
     assert client.get(URL, {"q": "x"}).status_code == 302
+
+
+def test_names_that_start_with_the_query_come_first(as_user, manager):
+    ClientFactory(responsible=manager, name="ООО «Альфа Ромашка»")
+    ClientFactory(responsible=manager, name="ООО «Ромашка Плюс»")
+    response = as_user(manager).get(reverse("crm:search"), {"q": "ромашка"}, HTTP_HX_REQUEST="true")
+    names = [c.name for c in response.context["clients"]]
+    assert names == ["ООО «Ромашка Плюс»", "ООО «Альфа Ромашка»"]
