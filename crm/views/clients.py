@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 
 from crm.access import can_edit_client, get_client_for, get_editable_client_for
 from crm.cards import client_tabs, get_client_tab, register_client_tab
+from crm.display import choice_labels, date_formatter
 from crm.exports import xlsx_response
 from crm.filters import ClientFilter
 from crm.forms.clients import ClientForm, ClientPointFormSet, ForgottenForm, MergeForm, TransferForm, formset_points
@@ -89,11 +90,26 @@ def client_list(request: HttpRequest) -> HttpResponse:
         "filter": filterset,
         "table": table,
         "page_obj": page,
-        "clients": page.object_list,
+        "clients": _with_display_values(page.object_list),
         "detail_prefix": reverse("crm:client_list"),
     }
     template = "crm/clients/_list_results.html" if request.headers.get("HX-Request") else "crm/clients/list.html"
     return render(request, template, context)
+
+
+def _with_display_values(clients) -> list[Client]:
+    """Attach the row's labels and dates, computed once per page rather than per template cell."""
+    rows = list(clients)
+    kinds = choice_labels(Client._meta.get_field("kind"))
+    statuses = choice_labels(Client._meta.get_field("status"))
+    short_date = date_formatter()
+    for c in rows:
+        c.kind_label = kinds.get(c.kind, c.kind)
+        c.status_label = statuses.get(c.status, c.status)
+        c.last_interaction_label = short_date(c.last_interaction_at) or "—"
+        c.created_label = short_date(c.created_at)
+        c.tel = "".join(ch for ch in (c.primary_phone or "") if ch.isdigit() or ch == "+")
+    return rows
 
 
 # --- card ----------------------------------------------------------------------------------------
