@@ -30,6 +30,9 @@ post_migrate.connect(sync_role_groups, dispatch_uid="crm.sync_role_groups")
 
 # Sent by the sales-document service on commit when an invoice, payment or shipment is
 # created or changes state. sender=SalesDocument, document=<SalesDocument>, created=<bool>,
-# became_posted=<bool>. `equipment` creates equipment from posted shipments; `funnel`
-# moves deals.
+# became_posted=<bool>. `funnel` moves deals.
 sales_document_posted = Signal()
+# Sent once per import on commit, after the per-document signals, with every document the
+# import created or changed. sender=SalesDocument, documents=<list[SalesDocument]>.
+# `equipment` queues one set-based task per batch of posted shipments.
+sales_documents_posted = Signal()

@@ -19,7 +19,7 @@ class EquipmentConfig(AppConfig):
         from equipment import triggers
         from equipment.models import Equipment, EquipmentComponent, EquipmentType, ServiceVisit
         from equipment.selectors import client_tab_context, equipment_selection_clients
-        from equipment.services.shipments import on_sales_document_posted
+        from equipment.services.shipments import on_sales_documents_posted
 
         auditlog.register(Equipment, exclude_fields=["updated_at", "created_at"], m2m_fields={"contacts"})
         auditlog.register(ServiceVisit, exclude_fields=["created_at"])
@@ -57,7 +57,7 @@ class EquipmentConfig(AppConfig):
 
         register(NavItem("equipment:journal", _("Equipment"), order=50, permission="equipment.view_equipment"))
         register_source("equipment", _("Equipment journal"), equipment_selection_clients, url_name="equipment:journal")
-        signals.sales_document_posted.connect(on_sales_document_posted, dispatch_uid="equipment.shipment_posted")
+        signals.sales_documents_posted.connect(on_sales_documents_posted, dispatch_uid="equipment.shipments_posted")
         triggers.register()
         register_client_tab(
             "equipment",

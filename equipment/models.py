@@ -174,6 +174,9 @@ class Equipment(models.Model):
             models.Index(fields=["equipment_type", "-id"], name="equipment_type_idx"),
             models.Index(fields=["manufacturer", "-id"], name="equipment_manufacturer_idx"),
             models.Index(fields=["source", "-id"], name="equipment_source_idx"),
+            # An engineer's scope: `client_id WHERE service_responsible_id = %s` as an index-only scan
+            # (the FK index alone fetches one heap page per unit: 100+ ms for 10,000 units).
+            models.Index(fields=["service_responsible", "client"], name="equipment_engineer_client_idx"),
             # Triggers and the "due within N days" filters: range scans on the dates.
             models.Index(fields=["next_maintenance_on"], name="equipment_next_maint_idx"),
             models.Index(fields=["warranty_until"], name="equipment_warranty_idx"),

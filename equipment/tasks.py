@@ -2,12 +2,16 @@
 
 from celery import shared_task
 
-from crm.models import SalesDocument
-from equipment.services.shipments import equipment_register_shipment
+from equipment.services.shipments import equipment_register_shipments
+
+
+@shared_task
+def equipment_register_shipments_task(document_ids: list[int]) -> int:
+    """Register the equipment of posted shipments (idempotent: existing units are kept)."""
+    return equipment_register_shipments(document_ids=document_ids)
 
 
 @shared_task
 def equipment_register_shipment_task(document_id: int) -> int:
-    """Register the equipment of a posted shipment again (idempotent: existing units are kept)."""
-    document = SalesDocument.objects.filter(pk=document_id).first()
-    return equipment_register_shipment(document=document) if document is not None else 0
+    """Register the equipment of one posted shipment again (idempotent: existing units are kept)."""
+    return equipment_register_shipments(document_ids=[document_id])

@@ -60,7 +60,7 @@ from crm.models import (
     User,
 )
 from crm.normalize import name_key
-from crm.signals import client_created, sales_document_posted
+from crm.signals import client_created, sales_document_posted, sales_documents_posted
 
 __all__ = [
     "SalesImportError",
@@ -159,8 +159,8 @@ def sales_documents_import(
     """Write `documents` all or nothing; raise SalesImportError naming every bad document.
 
     Documents changed or created are announced with `crm.signals.sales_document_posted`
-    on commit (a shipment only when posted). With `dry_run` everything is checked
-    against the database and rolled back.
+    on commit (a shipment only when posted), then all together with `sales_documents_posted`.
+    With `dry_run` everything is checked against the database and rolled back.
     """
     if not can_import_sales(by):
         raise PermissionDenied
@@ -674,18 +674,23 @@ def _copy_lines(rows: list[tuple]) -> None:
 
 
 def _announce(items: list[tuple[int, bool, bool]], summary: SalesImportSummary) -> None:
-    """Send sales_document_posted for each document written (runs on commit); time the receivers."""
-    if not sales_document_posted.has_listeners(SalesDocument):
+    """Send sales_document_posted per document, then sales_documents_posted once (on commit); time the receivers."""
+    each = sales_document_posted.has_listeners(SalesDocument)
+    batch = sales_documents_posted.has_listeners(SalesDocument)
+    if not (each or batch):
         return
     started = time.monotonic()
     ids = [pk for pk, _created, _became in items]
     documents: dict[int, SalesDocument] = {}
     for chunk in _chunks(ids):
         documents.update(SalesDocument.objects.select_related("client").in_bulk(list(chunk)))
-    for pk, created, became_posted in items:
-        sales_document_posted.send(
-            sender=SalesDocument, document=documents[pk], created=created, became_posted=became_posted
-        )
+    if each:
+        for pk, created, became_posted in items:
+            sales_document_posted.send(
+                sender=SalesDocument, document=documents[pk], created=created, became_posted=became_posted
+            )
+    if batch:
+        sales_documents_posted.send(sender=SalesDocument, documents=[documents[pk] for pk, _c, _b in items])
     summary.announce_seconds = round(time.monotonic() - started, 3)
 
 

@@ -94,9 +94,10 @@ def empty_tables() -> None:
 _QUIET_IMPORT = """
 import sys, django
 django.setup()
-from crm.signals import sales_document_posted
-sales_document_posted.receivers.clear()
-sales_document_posted.sender_receivers_cache.clear()
+from crm.signals import sales_document_posted, sales_documents_posted
+for signal in (sales_document_posted, sales_documents_posted):
+    signal.receivers.clear()
+    signal.sender_receivers_cache.clear()
 from integrations.services.sales_import import sales_file_import
 job = sales_file_import(path=sys.argv[1])
 assert job.status == "done", job.message

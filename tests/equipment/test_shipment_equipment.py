@@ -4,21 +4,22 @@ import datetime as dt
 
 import pytest
 from django.db import transaction
+from django.test import TestCase
 
 from crm import signals
 from crm.models import SalesDocument
 from equipment.models import Equipment, EquipmentType
-from equipment.services.shipments import equipment_register_shipment
+from equipment.services.shipments import equipment_register_shipment, equipment_register_shipments
 from tests.equipment.factories import EquipmentFactory, ProductFactory, make_shipment
 from tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def _send(document, **kwargs):
-    signals.sales_document_posted.send(
-        sender=SalesDocument, document=document, created=kwargs.get("created", True), became_posted=True
-    )
+def _send(*documents, **kwargs):
+    """Announce the documents as an import does: once for the batch, on commit."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        signals.sales_documents_posted.send(sender=SalesDocument, documents=list(documents))
 
 
 def test_it_creates_one_unit_per_quantity_with_serials_where_known(manager):
@@ -140,3 +141,80 @@ def test_the_task_registers_a_shipment_by_id(manager):
     document = make_shipment(ClientFactory(responsible=manager), [(ProductFactory(), 2, [])])
     assert equipment_register_shipment_task.delay(document.pk).get() == 2
     assert equipment_register_shipment_task.delay(document.pk).get() == 0
+
+
+def _shipments(count, manager, *, engineer=None):
+    products = [ProductFactory(equipment_type_name=name) for name in ("Compressor", "Dryer", "")]
+    documents = []
+    for n in range(count):
+        client = ClientFactory(responsible=manager)
+        if engineer is not None:
+            EquipmentFactory(client=client, service_responsible=engineer)
+        lines = [(products[n % 3], 1 + n % 2, [f"S{n}"]), (ProductFactory(kind="consumable"), 5, [])]
+        documents.append(make_shipment(client, lines, number=str(n)))
+    return documents
+
+
+def test_a_batch_of_documents_registers_each_unit_exactly_once(manager, engineer):
+    documents = _shipments(6, manager, engineer=engineer)
+
+    assert equipment_register_shipments(document_ids=[d.pk for d in documents]) == 9
+
+    units = Equipment.objects.filter(source="shipment")
+    assert units.count() == 9
+    for n, document in enumerate(documents):
+        mine = units.filter(shipment_document=document).order_by("unit_index")
+        assert mine.count() == 1 + n % 2
+        assert mine[0].serial_number == f"S{n}" and mine[0].client_id == document.client_id
+        assert mine[0].shipment_line_id == document.lines.get(line_no=1).pk
+    assert set(units.values_list("service_responsible", flat=True)) == {engineer.pk}
+    assert sorted(EquipmentType.objects.values_list("name", flat=True)) == ["Compressor", "Dryer", "Other equipment"]
+
+
+def test_resending_a_batch_changes_nothing(manager):
+    documents = _shipments(4, manager)
+    _send(*documents)
+    before = list(Equipment.objects.order_by("pk").values())
+
+    _send(*documents)
+    assert equipment_register_shipments(document_ids=[d.pk for d in documents]) == 0
+
+    assert list(Equipment.objects.order_by("pk").values()) == before
+
+
+def test_the_batch_skips_invoices_and_unposted_documents(manager):
+    shipment, draft = _shipments(2, manager)
+    SalesDocument.objects.filter(pk=draft.pk).update(posted=False)
+
+    assert equipment_register_shipments(document_ids=[shipment.pk, draft.pk, 10**9]) == 1
+
+    assert set(Equipment.objects.values_list("shipment_document", flat=True)) == {shipment.pk}
+
+
+# 20 documents make 30 units: one INSERT even on SQLite, which caps the rows of a bulk insert.
+@pytest.mark.parametrize("count", [3, 20])
+def test_the_batch_runs_the_same_queries_for_any_number_of_documents(
+    count, manager, engineer, django_assert_max_num_queries
+):
+    documents = _shipments(count, manager, engineer=engineer)
+
+    with django_assert_max_num_queries(11):
+        equipment_register_shipments(document_ids=[d.pk for d in documents])
+
+    assert Equipment.objects.filter(source="shipment").count() == sum(1 + n % 2 for n in range(count))
+
+
+def test_an_import_queues_one_task_for_all_its_shipments(manager, monkeypatch):
+    from equipment import tasks
+
+    calls = []
+    original = tasks.equipment_register_shipments_task.delay
+    monkeypatch.setattr(
+        tasks.equipment_register_shipments_task, "delay", lambda ids: calls.append(sorted(ids)) or original(ids)
+    )
+    documents = _shipments(5, manager)
+
+    _send(*documents)
+
+    assert calls == [sorted(d.pk for d in documents)]
+    assert Equipment.objects.filter(source="shipment").count() == 7
