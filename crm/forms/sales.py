@@ -86,7 +86,7 @@ class SalesAnalysisForm(SalesFilterForm):
 class AbcRunForm(forms.Form):
     date_from = forms.DateField(label=_("From"), widget=_DATE)
     date_to = forms.DateField(label=_("To"), widget=_DATE)
-    metric = forms.ChoiceField(label=_("By"), choices=AbcMetric.choices, widget=forms.Select(attrs=_SELECT))
+    metric = forms.ChoiceField(label=_("Measure"), choices=AbcMetric.choices, widget=forms.Select(attrs=_SELECT))
     threshold_a = forms.DecimalField(
         label=_("Class A, %"), min_value=Decimal("0.01"), max_value=100, initial=70, decimal_places=2
     )
