@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from funnel.models import LossReason, SalesPlan, Scenario, Stage, StageTrigger
+from funnel.models import LossReason, SalesPlan, Scenario, Stage, StageTrigger, TransferRequest
 
 
 class StageInline(admin.TabularInline):
@@ -29,3 +29,21 @@ class LossReasonAdmin(admin.ModelAdmin):
 class SalesPlanAdmin(admin.ModelAdmin):
     list_display = ["user", "month", "amount"]
     list_filter = ["month"]
+
+
+@admin.register(TransferRequest)
+class TransferRequestAdmin(admin.ModelAdmin):
+    """Read-only: requests are decided on the funnel's transfer requests page, through the service."""
+
+    list_display = ["client", "requested_by", "owner", "status", "created_at", "decided_by", "decided_at"]
+    list_filter = ["status"]
+    list_select_related = ["client", "requested_by", "owner", "decided_by"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

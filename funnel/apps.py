@@ -13,12 +13,14 @@ class FunnelConfig(AppConfig):
         from crm.navigation import NavItem, register
         from crm.roles import register_role_permissions
         from crm.signals import sales_document_posted
-        from funnel.models import Deal, LossReason, SalesPlan, Scenario, Stage, StageTrigger
+        from funnel.models import Deal, DealLine, LossReason, SalesPlan, Scenario, Stage, StageTrigger, TransferRequest
         from funnel.services.documents import on_sales_document_posted
 
         auditlog.register(Deal, exclude_fields=["updated_at", "created_at", "stage_deadline_at"])
-        for model in (Scenario, Stage, StageTrigger, LossReason, SalesPlan):
+        for model in (Scenario, Stage, StageTrigger, LossReason, SalesPlan, TransferRequest):
             auditlog.register(model)
+        # Product lines are edited and removed on the deal card; the log keeps their old values.
+        auditlog.register(DealLine)
         sales_document_posted.connect(on_sales_document_posted, dispatch_uid="funnel.document_moves")
         seller = ["funnel.view_deal", "funnel.add_deal", "funnel.change_deal", "funnel.view_scenario"]
         register_role_permissions(Role.MANAGER, seller)
@@ -27,6 +29,9 @@ class FunnelConfig(AppConfig):
         register(NavItem("funnel:home", _("My sales"), order=5, permission="funnel.add_deal"))
         register(NavItem("funnel:board", _("Funnel"), order=60))
         register(NavItem("funnel:reports", _("Funnel reports"), order=61, permission="funnel.view_funnel_reports"))
+        register(
+            NavItem("funnel:transfer_requests", _("Transfer requests"), order=62, permission="crm.transfer_client")
+        )
         try:
             from crm import cards
 

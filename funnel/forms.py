@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import Client, Contact, Region, User
+from crm.models import Client, Contact, Product, Region, User
 from funnel.models import (
     Deal,
     DealSource,
@@ -62,6 +62,20 @@ class BoardFilterForm(forms.Form):
         if not self.is_valid():
             return {}
         return {k: v for k, v in self.cleaned_data.items() if v}
+
+    def select_options(self) -> list[tuple[forms.BoundField, list[tuple[str, str, bool]]]]:
+        """Each filter with its options as (value, label, selected), for a plain template loop.
+
+        The board renders hundreds of managers for an administrator; Django's per-option widget
+        templates cost more than the board's queries, so the options are listed here instead.
+        """
+        result = []
+        for bound in self:
+            current = bound.value()
+            current = "" if current is None else str(current)
+            options = [(str(value), str(label), str(value) == current) for value, label in bound.field.choices]
+            result.append((bound, options))
+        return result
 
 
 class StageEntryForm(forms.Form):
@@ -213,10 +227,59 @@ class ReportFilterForm(forms.Form):
 
 
 class DealLineForm(forms.Form):
-    name = forms.CharField(label=_("Product"), max_length=500)
+    """A product line: a catalogue product (its name and price are the defaults) or a free-text name."""
+
+    product = forms.ModelChoiceField(
+        queryset=Product.objects.filter(is_active=True),
+        required=False,
+        label=_("From the catalogue"),
+        help_text=_("Type to search by name or SKU."),
+    )
+    name = forms.CharField(label=_("Product"), max_length=500, required=False)
     quantity = forms.DecimalField(label=_("Quantity"), max_digits=12, decimal_places=3, min_value=0.001, initial=1)
-    price = forms.DecimalField(label=_("Price"), max_digits=15, decimal_places=2, min_value=0)
+    price = forms.DecimalField(label=_("Price"), max_digits=15, decimal_places=2, min_value=0, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The select holds only the chosen product; the search fills in the rest (the catalogue is large).
+        chosen = self.data.get(self.add_prefix("product")) or self.initial.get("product")
+        chosen = getattr(chosen, "pk", chosen)
+        self.fields["product"].widget.choices = [("", "---------")]
+        if chosen:
+            product = Product.objects.filter(pk=chosen).first() if str(chosen).isdigit() else None
+            if product is not None:
+                self.fields["product"].widget.choices = [("", "---------"), (product.pk, str(product))]
+        _bootstrap(self)
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not data.get("product") and not (data.get("name") or "").strip():
+            raise forms.ValidationError(_("Name the product or pick it from the catalogue."))
+        return data
+
+
+class TransferRequestForm(forms.Form):
+    """Name the client by its INN (what the caller gives); the client itself is not visible to the manager."""
+
+    inn = forms.CharField(label=_("Client's INN"), max_length=12)
+    reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _bootstrap(self)
+
+    def clean_inn(self):
+        inn = self.cleaned_data["inn"].strip()
+        if not inn.isdigit() or len(inn) not in (10, 12):
+            raise forms.ValidationError(_("An INN has 10 or 12 digits."))
+        clients = list(Client.objects.filter(inn=inn).exclude(status="archived").select_related("responsible")[:2])
+        if not clients:
+            raise forms.ValidationError(_("No client with this INN was found."))
+        if len(clients) > 1:
+            raise forms.ValidationError(_("Several clients have this INN; ask your sales head."))
+        self.client = clients[0]
+        return inn
+
+
+class TransferDecisionForm(forms.Form):
+    comment = forms.CharField(label=_("Comment"), required=False, max_length=2000)

@@ -202,6 +202,14 @@ class Deal(models.Model):
                 condition=Q(status__in=["won", "lost"], is_archived=False),
                 name="deal_board_closed_idx",
             ),
+            # The board filtered by source: the column totals from the index alone and each column's oldest
+            # cards by one ordered scan (without it the totals read every open deal of the scenario).
+            models.Index(
+                fields=["scenario", "source", "stage", "stage_entered_at"],
+                include=["amount", "client", "stage_deadline_at"],
+                condition=Q(status="open", is_archived=False),
+                name="deal_board_source_idx",
+            ),
             models.Index(fields=["responsible", "status"], name="deal_responsible_status_idx"),
             # The deal list, newest first.
             models.Index(fields=["-created_at", "-id"], name="deal_created_idx"),
@@ -249,6 +257,8 @@ class StageChange(models.Model):
     entered_at = models.DateTimeField(_("entered"))
     # When the deal entered its next stage (null while it is still here): the time in stage without a window.
     left_at = models.DateTimeField(_("left"), null=True, blank=True)
+    # Required fields the deal lacked when an automatic move brought it here anyway (the document is a fact).
+    missing_fields = models.JSONField(_("missing required fields"), default=list, blank=True)
 
     objects = StageChangeQuerySet.as_manager()
 
@@ -271,6 +281,11 @@ class StageChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.deal_id}: {self.from_stage_id} → {self.to_stage_id}"
+
+    @property
+    def missing_field_labels(self) -> list[str]:
+        labels = dict(RequiredField.choices)
+        return [str(labels.get(name, name)) for name in self.missing_fields or []]
 
 
 class DealLine(models.Model):
@@ -344,3 +359,61 @@ class DealDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.deal_id} ← {self.document_id}"
+
+
+class TransferRequestStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class TransferRequest(models.Model):
+    """A manager's request to take over a client another manager owns, decided by a head or an administrator."""
+
+    client = models.ForeignKey(
+        "crm.Client", on_delete=models.PROTECT, related_name="transfer_requests", verbose_name=_("client")
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="transfer_requests_made",
+        verbose_name=_("requested by"),
+    )
+    # The owner when the request was made; approving needs the client to still be theirs.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("owner")
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=TransferRequestStatus.choices, default=TransferRequestStatus.PENDING
+    )
+    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_comment = models.TextField(_("decision comment"), blank=True)
+    transfer_log = models.ForeignKey(
+        "crm.TransferLog", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("transfer")
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("transfer request")
+        verbose_name_plural = _("transfer requests")
+        constraints = [
+            # One pending request per client and requester: a second click does not pile up requests.
+            models.UniqueConstraint(
+                fields=["client", "requested_by"],
+                condition=Q(status="pending"),
+                name="transferrequest_one_pending_per_requester",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} → {self.requested_by_id} ({self.status})"

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, F, Q, QuerySet, Sum, Window
+from django.db.models import Count, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from crm.models import User
+from crm.models import Product, SalesDocumentLine, User
 from funnel.models import Deal, DealStatus, Scenario, Stage
 
 CARDS_PER_COLUMN = 20
@@ -157,3 +157,18 @@ def deal_detail_for(user: User, pk: int) -> Deal:
         .select_related("client", "contact", "scenario", "stage", "responsible", "loss_reason", "created_by")
     )
     return get_object_or_404(qs, pk=pk)
+
+
+def product_choices(query: str, *, limit: int = 20):
+    """Active catalogue products whose name or SKU contains `query`, each with its latest invoiced price."""
+    last_price = (
+        SalesDocumentLine.objects.filter(product=OuterRef("pk"), is_effective=True, kind="invoice")
+        .order_by("-date", "-pk")
+        .values("price")[:1]
+    )
+    return (
+        Product.objects.filter(is_active=True)
+        .filter(Q(name__icontains=query) | Q(sku__icontains=query))
+        .annotate(last_price=Subquery(last_price, output_field=DecimalField(max_digits=16, decimal_places=2)))
+        .order_by("name", "pk")[:limit]
+    )

@@ -42,6 +42,13 @@ def can_change_deal(user: User, deal: Deal) -> bool:
     return Deal.objects.visible_to(user).filter(pk=deal.pk).exists()
 
 
+def can_open_deal(user: User, deal: Deal) -> bool:
+    """Whether `user` may open the deal card (the rule of `deal_detail`: permission, then client scope)."""
+    if not user.is_active or not user.has_perm("funnel.view_deal"):
+        return False
+    return Deal.objects.visible_to(user).filter(pk=deal.pk).exists()
+
+
 def _deadline(stage: Stage, entered_at: dt.datetime) -> dt.datetime | None:
     return entered_at + dt.timedelta(days=stage.target_days) if stage.target_days else None
 
@@ -213,7 +220,10 @@ def deal_move_to_stage(
     Manual moves need a user allowed to change the deal, and the stage's required fields
     (given in `fields` or already on the deal); entering a lost stage needs a loss reason.
     Automatic moves (from sales documents) never go backwards, never touch a closed deal and
-    happen once per `event`. Return the new StageChange, or None when nothing moved.
+    happen once per `event`. They do not stop at required fields: the posted document is a fact
+    the funnel must show, so the deal moves, the StageChange records the missing fields in
+    `missing_fields` (shown on the deal card) and the responsible gets a notification to fill them in.
+    Return the new StageChange, or None when nothing moved.
     """
     deal = Deal.objects.select_for_update().select_related("stage", "client", "responsible").get(pk=deal.pk)
     if stage.scenario_id != deal.scenario_id or stage.is_archived:
@@ -239,6 +249,10 @@ def deal_move_to_stage(
     errors = _missing_required(deal, stage)
     if errors and not automatic:
         raise ValidationError(errors)
+    # An automatic move follows a posted sales document, a fact the funnel should show: the deal moves even
+    # without the stage's required fields, the change records which were missing, and the responsible is asked
+    # to fill them in.
+    missing = [name for name in errors if name in RequiredField.values] if automatic else []
     now = now or timezone.now()
     from_stage = deal.stage
     deal.stage = stage
@@ -260,12 +274,34 @@ def deal_move_to_stage(
     deal.save()
     StageChange.objects.filter(deal=deal, left_at__isnull=True).update(left_at=now)
     change = StageChange.objects.create(
-        deal=deal, from_stage=from_stage, to_stage=stage, by=by, automatic=automatic, event=event, entered_at=now
+        deal=deal,
+        from_stage=from_stage,
+        to_stage=stage,
+        by=by,
+        automatic=automatic,
+        event=event,
+        entered_at=now,
+        missing_fields=missing,
     )
+    if missing:
+        _ask_for_missing_fields(deal=deal, stage=stage, change=change, missing=missing)
     if stage.close_open_tasks:
         _close_open_tasks(deal, now)
     _fire_triggers(deal=deal, stage=stage, change=change, now=now)
     return change
+
+
+def _ask_for_missing_fields(*, deal: Deal, stage: Stage, change: StageChange, missing: list[str]) -> None:
+    labels = dict(RequiredField.choices)
+    notification_create(
+        recipient=deal.responsible,
+        kind=NotificationKind.SYSTEM,
+        title=_("The deal “%(deal)s” moved to the stage “%(stage)s” without its required fields")
+        % {"deal": deal.title, "stage": stage.name},
+        text=_("Fill in: %(fields)s.") % {"fields": ", ".join(str(labels[name]) for name in missing)},
+        url=deal.get_absolute_url(),
+        dedupe_key=f"stage-missing:{change.pk}",
+    )
 
 
 MENTION_RE = re.compile(r"@([\w.+-]+)")
@@ -283,7 +319,10 @@ def deal_comment_add(*, deal: Deal, text: str, by: User) -> DealComment:
     names = set(MENTION_RE.findall(text))
     if names:
         mentioned = User.objects.filter(username__in=names, is_active=True).exclude(pk=by.pk)
+        # Only people who can open the deal card hear of it: the card's own rule (permission and client scope).
         for user in mentioned:
+            if not can_open_deal(user, deal):
+                continue
             notification_create(
                 recipient=user,
                 kind=NotificationKind.MENTION,
@@ -295,14 +334,60 @@ def deal_comment_add(*, deal: Deal, text: str, by: User) -> DealComment:
     return comment
 
 
-@transaction.atomic
-def deal_line_add(*, deal: Deal, name: str, quantity: Decimal, price: Decimal, by: User, product=None) -> DealLine:
-    """Add a product line to the deal."""
-    if not can_change_deal(by, deal):
-        raise PermissionDenied
-    if quantity <= 0 or price < 0:
+def product_price(product) -> Decimal | None:
+    """The product's current price: the price of its latest effective invoice line from accounting."""
+    from crm.models import SalesDocumentLine
+
+    return (
+        SalesDocumentLine.objects.filter(product=product, is_effective=True, kind="invoice")
+        .order_by("-date", "-pk")
+        .values_list("price", flat=True)
+        .first()
+    )
+
+
+def _line_values(*, name: str, quantity: Decimal, price: Decimal | None, product) -> tuple[str, Decimal, Decimal]:
+    if product is not None and not product.is_active:
+        raise ValidationError({"product": _("This product is no longer in the catalogue.")})
+    if price is None and product is not None:
+        price = product_price(product)
+    if price is None:
+        raise ValidationError({"price": _("Give the price: the product has no price from accounting yet.")})
+    if quantity is None or quantity <= 0 or price < 0:
         raise ValidationError(_("Quantity must be positive and the price not negative."))
     name = (name or (product.name if product else "")).strip()
     if not name:
-        raise ValidationError({"name": _("Name the product.")})
+        raise ValidationError({"name": _("Name the product or pick it from the catalogue.")})
+    return name, quantity, price
+
+
+@transaction.atomic
+def deal_line_add(
+    *, deal: Deal, name: str = "", quantity: Decimal, price: Decimal | None = None, by: User, product=None
+) -> DealLine:
+    """Add a product line to the deal; a catalogue product gives its name and, unless given, its price."""
+    if not can_change_deal(by, deal):
+        raise PermissionDenied
+    name, quantity, price = _line_values(name=name, quantity=quantity, price=price, product=product)
     return DealLine.objects.create(deal=deal, product=product, name=name, quantity=quantity, price=price)
+
+
+@transaction.atomic
+def deal_line_update(
+    *, line: DealLine, name: str = "", quantity: Decimal, price: Decimal | None = None, by: User, product=None
+) -> DealLine:
+    """Change a product line of the deal (the audit log keeps the old values)."""
+    if not can_change_deal(by, line.deal):
+        raise PermissionDenied
+    line.name, line.quantity, line.price = _line_values(name=name, quantity=quantity, price=price, product=product)
+    line.product = product
+    line.save()
+    return line
+
+
+@transaction.atomic
+def deal_line_remove(*, line: DealLine, by: User) -> None:
+    """Remove a product line from the deal (the audit log keeps what it was)."""
+    if not can_change_deal(by, line.deal):
+        raise PermissionDenied
+    line.delete()

@@ -8,7 +8,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -17,9 +17,17 @@ from crm.access import get_client_for
 from crm.models import Interaction, Task
 from funnel.exports import deals_xlsx
 from funnel.forms import BoardFilterForm, CommentForm, DealForm, DealLineForm
-from funnel.models import Deal, DealStatus
-from funnel.selectors import deal_detail_for, deals_for, scenarios_for
-from funnel.services.deals import can_change_deal, deal_comment_add, deal_create, deal_line_add, deal_update
+from funnel.models import Deal, DealLine, DealStatus
+from funnel.selectors import deal_detail_for, deals_for, product_choices, scenarios_for
+from funnel.services.deals import (
+    can_change_deal,
+    deal_comment_add,
+    deal_create,
+    deal_line_add,
+    deal_line_remove,
+    deal_line_update,
+    deal_update,
+)
 
 
 def _apply_errors(form, exc: ValidationError) -> None:
@@ -189,6 +197,51 @@ def deal_line_new(request: HttpRequest, pk: int) -> HttpResponse:
             deal_line_add(deal=deal, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("The product line is added."))
     else:
         messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
     return redirect(deal)
+
+
+@login_required
+@permission_required("funnel.change_deal", raise_exception=True)
+def product_options(request: HttpRequest) -> HttpResponse:
+    """The catalogue products matching `q` (name or SKU) as options of the line form's select."""
+    query = request.GET.get("q", "").strip()
+    products = product_choices(query) if len(query) >= 2 else []
+    return render(request, "funnel/_product_options.html", {"products": products, "query": query})
+
+
+def _line_for(request: HttpRequest, pk: int, line_pk: int) -> DealLine:
+    deal = deal_detail_for(request.user, pk)
+    line = get_object_or_404(DealLine.objects.select_related("product"), deal=deal, pk=line_pk)
+    if not can_change_deal(request.user, deal):
+        raise PermissionDenied
+    line.deal = deal
+    return line
+
+
+@login_required
+def deal_line_edit(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
+    line = _line_for(request, pk, line_pk)
+    initial = {"product": line.product_id, "name": line.name, "quantity": line.quantity, "price": line.price}
+    form = DealLineForm(request.POST or None, initial=initial, prefix="line")
+    if request.method == "POST" and form.is_valid():
+        try:
+            deal_line_update(line=line, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The product line is saved."))
+            return redirect(line.deal)
+    return render(request, "funnel/deal_line_form.html", {"form": form, "line": line, "deal": line.deal})
+
+
+@login_required
+@require_POST
+def deal_line_delete(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
+    line = _line_for(request, pk, line_pk)
+    deal_line_remove(line=line, by=request.user)
+    messages.success(request, _("The product line is removed."))
+    return redirect(line.deal)

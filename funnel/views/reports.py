@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from crm.access import get_client_for
 from funnel.exports import xlsx_response
 from funnel.forms import ReportFilterForm
 from funnel.models import Scenario
@@ -36,6 +37,13 @@ def _filter(request: HttpRequest) -> tuple[ReportFilterForm, ReportFilter]:
         responsible=data.get("responsible"),
         region=data.get("region"),
     )
+
+
+def _query_without(request: HttpRequest, *keys: str) -> str:
+    params = request.GET.copy()
+    for key in ("export", "page", *keys):
+        params.pop(key, None)
+    return params.urlencode()
 
 
 def _query(request: HttpRequest) -> str:
@@ -178,6 +186,12 @@ def report_indicators(request: HttpRequest) -> HttpResponse:
     form, f = _filter(request)
     if not (form.is_bound and form.is_valid() and form.cleaned_data.get("scenario")):
         f.scenario = None
+    raw_client = request.GET.get("client", "").strip()
+    if raw_client:
+        if not raw_client.isdigit():
+            raise Http404
+        # A client out of the user's scope answers 404, like its card.
+        f.client = get_client_for(request.user, int(raw_client))
     report = indicators_report(request.user, f)
     header = [
         _("Manager"),
@@ -223,5 +237,7 @@ def report_indicators(request: HttpRequest) -> HttpResponse:
             "chart": chart,
             "query": _query(request),
             "title": _("Leading indicators"),
+            "client": f.client,
+            "query_without_client": _query_without(request, "client"),
         },
     )

@@ -64,3 +64,36 @@ def test_lose_a_deal_with_a_reason_and_find_it_in_the_lost_deals_report(page, br
     head_page.click(f"[data-testid=lost-cell-{stages['request'].pk}-{reason.pk}]")
     assert "Generator" in head_page.locator("[data-testid=lost-deals]").inner_text()
     context.close()
+
+
+def test_ask_for_another_managers_client_and_the_head_approves(page, browser, live_server, manager, colleague, head):
+    from crm.models import Client
+
+    scenario, _stages = make_scenario()
+    theirs = ClientFactory(responsible=colleague, region=colleague.region, inn="7707083893", name="Press Works")
+    log_in(page, "manager")
+    page.goto("/funnel/deals/new/")
+    page.click("[data-testid=ask-transfer]")
+    page.fill("#id_inn", "7707083893")
+    page.fill("#id_reason", "They called me about a press")
+    page.click("[data-testid=transfer-request-submit]")
+    page.wait_for_url("**/funnel/deals/new/")
+
+    context = browser.new_context(base_url=live_server.url, locale="en-US")
+    head_page = context.new_page()
+    log_in(head_page, "head")
+    head_page.goto("/funnel/transfers/")
+    row = head_page.locator("[data-testid=transfer-requests] tbody tr").first
+    expect(row).to_contain_text("Press Works")
+    row.locator("button", has_text="Approve").click()
+    head_page.wait_for_url("**/funnel/transfers/")
+    expect(head_page.locator("[data-testid=transfer-requests]")).to_contain_text("No pending requests.")
+    context.close()
+
+    assert Client.objects.get(pk=theirs.pk).responsible == manager
+    page.goto(f"/funnel/deals/new/?client={theirs.pk}")
+    page.fill("#id_title", "Press for Press Works")
+    page.select_option("#id_scenario", str(scenario.pk))
+    page.click("[data-testid=deal-form] button[type=submit]")
+    page.wait_for_url("**/funnel/deals/*/")
+    assert Deal.objects.get(title="Press for Press Works").responsible == manager
