@@ -49,6 +49,9 @@ _CURRENCY_RE = re.compile(
     re.IGNORECASE,
 )
 _PLAIN_NUMBER_RE = re.compile(r"-?\d+(\.\d+)?\Z")
+# "1 234 567,89" / "1\u00a0234,5" / "13,49": digits in groups of three, a decimal comma.
+_GROUPED_NUMBER_RE = re.compile(r"(-?\d{1,3}(?:[ \u00a0\u202f]\d{3})*|-?\d+),(\d+)\Z")
+_THOUSANDS_RE = re.compile(r"[ \u00a0\u202f]")
 _NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$", re.IGNORECASE)
 
 # Excel stores dates as days since 1899-12-30 (the 1900 leap-year bug folded in).
@@ -109,6 +112,9 @@ def parse_decimal(value: Any) -> Decimal | None:
     if isinstance(value, str) and _PLAIN_NUMBER_RE.match(value):
         # The common case, "1234.56" from a CSV or an XML node, skips the separator guessing.
         return Decimal(value)
+    if isinstance(value, str) and (match := _GROUPED_NUMBER_RE.match(value)):
+        # The next most common case, "1 234 567,89" with a decimal comma, skips the guessing too.
+        return Decimal(_THOUSANDS_RE.sub("", match.group(1)) + "." + match.group(2))
     text = clean_text(value)
     if text is None:
         return None

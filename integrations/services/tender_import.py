@@ -10,6 +10,7 @@ batch, and a cancel request is honoured between batches.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import queue
@@ -26,7 +27,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -40,7 +41,7 @@ from integrations.models.tenders import MappingProfile, Tender, TenderBid, Tende
 from integrations.parsers.spreadsheet import FileRejected
 from integrations.parsers.tenders import ParsedTender, RowError, iter_tender_file
 from integrations.parsers.tenders.files import TenderStream
-from integrations.services.bulk_copy import copy_insert, is_postgres, reserve_ids
+from integrations.services.bulk_copy import copy_insert, copy_lines, csv_line, is_postgres, reserve_ids
 from integrations.services.tender_matching import EquipmentMatcher, PartyRef, RegionMatcher, party_ref, resolve_parties
 
 logger = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ BATCH_ROWS = 5000
 MAX_UNITS_PER_ITEM = 50
 STALE_AFTER = timedelta(minutes=5)
 MAX_ATTEMPTS = 3
+GC_THRESHOLD = 100_000
 # A job whose columns the user has not confirmed yet carries this flag in its summary.
 DRAFT = "awaiting_start"
 
@@ -116,6 +118,22 @@ class TenderImportResult:
 # --- keys ------------------------------------------------------------------------------------
 
 
+_KEYS = "_import_keys"
+
+
+def _prepare(parsed: ParsedTender) -> None:
+    """Compute the keys of a parsed tender ahead (in the reader thread, while the writer waits for the database)."""
+    parsed.__dict__[_KEYS] = (_tender_key(parsed), _line_keys(parsed))
+
+
+def _keys_of(parsed: ParsedTender) -> tuple[tuple[str, str], list[str]]:
+    """Return (tender key, line keys) of a parsed tender, prepared ahead or now."""
+    keys = parsed.__dict__.get(_KEYS)
+    if keys is None:
+        keys = parsed.__dict__[_KEYS] = (_tender_key(parsed), _line_keys(parsed))
+    return keys
+
+
 def _tender_key(parsed: ParsedTender) -> tuple[str, str]:
     """Return (display number, match key) of a parsed tender."""
     number = parsed.number or parsed.registry_number or parsed.contract_number or ""
@@ -164,6 +182,22 @@ def _units(quantity: Decimal | None) -> int:
 
 # --- the writer ------------------------------------------------------------------------------
 
+_TENDER_SOURCE = EquipmentSource.TENDER.value
+
+
+class _NewTender:
+    """A tender this batch has just written: what items, equipment and bids need of it (a model is slow to build)."""
+
+    __slots__ = ("contract_date", "contract_number", "customer_id", "number", "pk", "winner_id")
+
+    def __init__(self, pk: int, row: dict[str, Any]) -> None:
+        self.pk = pk
+        self.customer_id = row["customer_id"]
+        self.number = row["number"]
+        self.contract_number = row["contract_number"]
+        self.winner_id = row["winner_id"]
+        self.contract_date = row["contract_date"]
+
 
 _FILLABLE = (
     "number",
@@ -188,6 +222,10 @@ class _Writer:
         self.result = result
         self.regions = RegionMatcher()
         self.equipment = EquipmentMatcher()
+        # {party key: client id} of every party met so far in the file.
+        self.parties: dict[str, int] = {}
+        # Ids of the tenders of the current batch that existed before it.
+        self.known_tenders: set[int] = set()
         self.language = (by.language if by is not None else None) or settings.LANGUAGE_CODE
 
     # errors
@@ -223,7 +261,7 @@ class _Writer:
         clients = self._resolve(batch)
         merged: dict[tuple[str, int | None], dict[str, Any]] = {}
         for parsed in batch:
-            number, match_key = _tender_key(parsed)
+            number, match_key = _keys_of(parsed)[0]
             customer_ref = party_ref(parsed.customer)
             customer_id = clients.get(customer_ref.key) if customer_ref else None
             winner_ref = party_ref(parsed.winner)
@@ -270,8 +308,11 @@ class _Writer:
                 ref = party_ref(party)
                 if ref is not None and ref.key not in customers:
                     competitors.setdefault(ref.key, (ref, ClientKind.COMPETITOR, region_id))
-        wanted = {**competitors, **customers}
+        # Parties are resolved once per file: the same customers and winners fill thousands of rows.
+        wanted = {key: value for key, value in {**competitors, **customers}.items() if key not in self.parties}
         found, created = resolve_parties(wanted, by_id=self.by_id)
+        self.parties.update(found)
+        found = self.parties
         self.result.customers.add(
             (found[k] for k in customers if k in found), created & {found.get(k) for k in customers}
         )
@@ -294,10 +335,7 @@ class _Writer:
             for key in merged
             if key not in targets
         ]
-        if new and is_postgres():
-            copy_insert(Tender, new, ignore_conflicts=True)
-        elif new:
-            Tender.objects.bulk_create([Tender(**row) for row in new], ignore_conflicts=True, batch_size=1000)
+        created_now = self._insert_tenders(new) if new else None
         existing_ids = {tender.pk for tender in targets.values()}
         changed: dict[int, Tender] = {}
         for key, tender in targets.items():
@@ -311,10 +349,44 @@ class _Writer:
                     changed[tender.pk] = tender
         if changed:
             Tender.objects.bulk_update(list(changed.values()), ["customer_id", *_FILLABLE], batch_size=1000)
-        tenders = self._targets(merged, match_keys) if new else targets
+        if created_now is not None:
+            tenders = {**targets, **created_now}
+        else:
+            tenders = self._targets(merged, match_keys) if new else targets
         created_ids = {tender.pk for tender in tenders.values() if tender.pk not in existing_ids}
         self.result.tenders.add((t.pk for t in tenders.values()), created_ids)
+        # A tender written by a concurrent import may have items already: look them all up then.
+        self.known_tenders = existing_ids if created_now is not None else {t.pk for t in tenders.values()}
         return tenders
+
+    @staticmethod
+    def _insert_tenders(rows: list[dict[str, Any]]) -> dict[Any, Tender] | None:
+        """Insert new tenders; return `{merged key: tender}` when written straight (PostgreSQL), else None.
+
+        The rows were looked up first, so they are new unless a concurrent import has just written
+        some: then the COPY fails in its savepoint and the rows go through a conflict-skipping insert.
+        """
+        if is_postgres():
+            attnames = list(rows[0])
+            try:
+                with transaction.atomic():
+                    ids = reserve_ids(Tender, len(rows))
+                    copy_lines(
+                        Tender,
+                        ["id", *attnames],
+                        (
+                            f"{pk},{csv_line([row[name] for name in attnames])}"
+                            for pk, row in zip(ids, rows, strict=True)
+                        ),
+                    )
+            except IntegrityError:
+                copy_insert(Tender, rows, ignore_conflicts=True)
+                return None
+            return {
+                (row["match_key"], row["customer_id"]): _NewTender(pk, row) for pk, row in zip(ids, rows, strict=True)
+            }
+        Tender.objects.bulk_create([Tender(**row) for row in rows], ignore_conflicts=True, batch_size=1000)
+        return None
 
     @staticmethod
     def _targets(merged, match_keys: set[str]) -> dict[Any, Tender]:
@@ -345,7 +417,7 @@ class _Writer:
                 continue
             by_pk[tender.pk] = tender
             for parsed in entry["docs"]:
-                for position, (item, line_key) in enumerate(zip(parsed.items, _line_keys(parsed), strict=True)):
+                for position, (item, line_key) in enumerate(zip(parsed.items, _keys_of(parsed)[1], strict=True)):
                     if (tender.pk, line_key) in lines:
                         continue
                     name = (item.name or "")[:1000]
@@ -366,7 +438,13 @@ class _Writer:
                     }
         if not lines:
             return
-        existing = set(TenderItem.objects.filter(tender_id__in=by_pk).values_list("tender_id", "line_key").iterator())
+        # Tenders created by this batch have no items yet: only the others are looked up.
+        known = [pk for pk in by_pk if pk in self.known_tenders]
+        existing = (
+            set(TenderItem.objects.filter(tender_id__in=known).values_list("tender_id", "line_key").iterator())
+            if known
+            else set()
+        )
         new = [row for key, row in lines.items() if key not in existing]
         if not new:
             return
@@ -384,7 +462,23 @@ class _Writer:
     def _insert_items(rows: list[dict[str, Any]]) -> list[tuple[int, int, str]]:
         """Insert item rows, skipping lines already there; return (id, tender id, line key) of those inserted."""
         if is_postgres():
-            return copy_insert(TenderItem, rows, ignore_conflicts=True, returning=("id", "tender_id", "line_key"))
+            # Looked up first, so new unless a concurrent import has just written some: then the
+            # straight COPY fails in its savepoint and the rows go through a conflict-skipping insert.
+            attnames = list(rows[0])
+            try:
+                with transaction.atomic():
+                    ids = reserve_ids(TenderItem, len(rows))
+                    copy_lines(
+                        TenderItem,
+                        ["id", *attnames],
+                        (
+                            f"{pk},{csv_line([row[name] for name in attnames])}"
+                            for pk, row in zip(ids, rows, strict=True)
+                        ),
+                    )
+            except IntegrityError:
+                return copy_insert(TenderItem, rows, ignore_conflicts=True, returning=("id", "tender_id", "line_key"))
+            return [(pk, row["tender_id"], row["line_key"]) for pk, row in zip(ids, rows, strict=True)]
         TenderItem.objects.bulk_create([TenderItem(**row) for row in rows], ignore_conflicts=True, batch_size=2000)
         wanted = {(row["tender_id"], row["line_key"]) for row in rows}
         return [
@@ -399,52 +493,41 @@ class _Writer:
         """Create one equipment record per unit of each newly inserted equipment item, and link it."""
         units: list[tuple[int, int, dict[str, Any]]] = []
         types = self.equipment.types_by_pk()
+        note_format = _("Tender %(number)s")
+        # Items of one tender and type mostly give the same record: build (and render) it once.
+        records: dict[tuple, dict[str, Any]] = {}
         for item_id, row in items:
             tender = tenders[row["tender_id"]]
             guess = self.equipment.match(row["name"], row["okpd2"])
-            note = _("Tender %(number)s") % {"number": tender.number or tender.contract_number or "—"}
-            values = {
-                "client_id": tender.customer_id,
-                "equipment_type_id": row["equipment_type_id"],
-                "product_id": guess.product_id if guess else None,
-                "manufacturer": row["manufacturer"],
-                "model": (guess.model if guess else "")[:200],
-                "source": EquipmentSource.TENDER.value,
-                "competitor_id": tender.winner_id,
-                "source_note": note[:255],
-                "shipped_on": tender.contract_date,
-                "created_by_id": self.by_id,
-            }
-            if values["product_id"] is not None:
-                # The catalogue knows warranty and service life: let the equipment app compute the dates.
-                equipment = Equipment(equipment_type=types[row["equipment_type_id"]], **values)
-                compute_dates(equipment)
-                values.update(
-                    warranty_until=equipment.warranty_until,
-                    end_of_life_on=equipment.end_of_life_on,
-                    next_maintenance_on=equipment.next_maintenance_on,
+            product_id = guess.product_id if guess else None
+            model = (guess.model if guess else "")[:200]
+            record_key = (tender.pk, row["equipment_type_id"], product_id, row["manufacturer"], model)
+            values = records.get(record_key)
+            if values is None:
+                values = records[record_key] = self._equipment_values(
+                    tender, row, types, product_id=product_id, model=model, note_format=note_format
                 )
-            else:
-                interval = types[row["equipment_type_id"]].maintenance_interval_months
-                if interval and tender.contract_date:
-                    values["next_maintenance_on"] = add_months(tender.contract_date, interval)
             for unit_index in range(_units(row["quantity"])):
                 units.append((item_id, unit_index, values))
         if not units:
             return
         if is_postgres():
             ids = reserve_ids(Equipment, len(units))
-            copy_insert(
-                Equipment,
-                [{"id": pk, **values} for pk, (_item, _unit, values) in zip(ids, units, strict=True)],
-                with_pk=True,
-            )
-            copy_insert(
+            rendered: dict[int, str] = {}
+            attnames = ["id", *next(iter(records.values()))]
+
+            def equipment_lines() -> Iterator[str]:
+                for pk, (_item, _unit, values) in zip(ids, units, strict=True):
+                    line = rendered.get(id(values))
+                    if line is None:
+                        line = rendered[id(values)] = csv_line(list(values.values()))
+                    yield f"{pk},{line}"
+
+            copy_lines(Equipment, attnames, equipment_lines())
+            copy_lines(
                 TenderEquipment,
-                [
-                    {"item_id": item_id, "unit_index": unit_index, "equipment_id": pk}
-                    for pk, (item_id, unit_index, _v) in zip(ids, units, strict=True)
-                ],
+                ["item_id", "unit_index", "equipment_id"],
+                (f"{item_id},{unit_index},{pk}" for pk, (item_id, unit_index, _v) in zip(ids, units, strict=True)),
             )
         else:
             created = Equipment.objects.bulk_create([Equipment(**values) for _i, _u, values in units], batch_size=2000)
@@ -457,6 +540,48 @@ class _Writer:
                 batch_size=2000,
             )
         self.result.equipment_created += len(ids)
+
+    def _equipment_values(
+        self,
+        tender: Tender,
+        row: dict[str, Any],
+        types: dict[int, Any],
+        *,
+        product_id: int | None,
+        model: str,
+        note_format: str,
+    ) -> dict[str, Any]:
+        """Return the field values of the equipment records of an item (the same for every unit)."""
+        note = note_format % {"number": tender.number or tender.contract_number or "—"}
+        values = {
+            "client_id": tender.customer_id,
+            "equipment_type_id": row["equipment_type_id"],
+            "product_id": product_id,
+            "manufacturer": row["manufacturer"],
+            "model": model,
+            "source": _TENDER_SOURCE,
+            "competitor_id": tender.winner_id,
+            "source_note": note[:255],
+            "shipped_on": tender.contract_date,
+            "created_by_id": self.by_id,
+            "warranty_until": None,
+            "end_of_life_on": None,
+            "next_maintenance_on": None,
+        }
+        if product_id is not None:
+            # The catalogue knows warranty and service life: let the equipment app compute the dates.
+            equipment = Equipment(equipment_type=types[row["equipment_type_id"]], **values)
+            compute_dates(equipment)
+            values.update(
+                warranty_until=equipment.warranty_until,
+                end_of_life_on=equipment.end_of_life_on,
+                next_maintenance_on=equipment.next_maintenance_on,
+            )
+        else:
+            interval = types[row["equipment_type_id"]].maintenance_interval_months
+            if interval and tender.contract_date:
+                values["next_maintenance_on"] = add_months(tender.contract_date, interval)
+        return values
 
     def _upsert_bids(self, merged, tenders: dict[tuple[str, int], Tender], clients: Mapping[str, int]) -> None:
         bids: dict[tuple[int, str], TenderBid] = {}
@@ -471,7 +596,7 @@ class _Writer:
                     if bid_key is None:
                         continue
                     candidate = TenderBid(
-                        tender=tender,
+                        tender_id=tender.pk,
                         bid_key=bid_key,
                         participant_id=clients.get(ref.key) if ref else None,
                         participant_name=(ref.name if ref else "")[:500],
@@ -543,6 +668,7 @@ def tender_file_import(
     job: ImportJob | None = None,
     dry_run: bool = False,
     batch_rows: int | None = None,
+    stream: TenderStream | None = None,
 ) -> TenderImportResult:
     """Import one file; raise FileRejected (before writing anything) when it cannot be read at all.
 
@@ -552,7 +678,8 @@ def tender_file_import(
     """
     started = time.monotonic()
     batch_rows = batch_rows or BATCH_ROWS
-    stream = tender_stream_open(source, filename=filename, mapping=mapping)
+    if stream is None:
+        stream = tender_stream_open(source, filename=filename, mapping=mapping)
     result = TenderImportResult()
     if dry_run:
         with transaction.atomic():
@@ -567,6 +694,19 @@ def tender_file_import(
 
 
 def _run(stream: TenderStream, *, job: ImportJob | None, by: User | None, result: TenderImportResult, batch_rows: int):
+    # An import allocates millions of short-lived objects that form no cycles: with the default
+    # thresholds the cyclic collector would rescan the read-ahead and the caches hundreds of times.
+    thresholds = gc.get_threshold()
+    gc.set_threshold(GC_THRESHOLD, *thresholds[1:])
+    try:
+        _run_batches(stream, job=job, by=by, result=result, batch_rows=batch_rows)
+    finally:
+        gc.set_threshold(*thresholds)
+
+
+def _run_batches(
+    stream: TenderStream, *, job: ImportJob | None, by: User | None, result: TenderImportResult, batch_rows: int
+):
     writer = _Writer(job=job, by=by, result=result)
     if job is not None:
         ImportJob.objects.filter(pk=job.pk).update(total_rows=stream.estimated_total)
@@ -601,6 +741,9 @@ class _Counters:
 
 _END = object()
 READ_AHEAD_EVENTS = 200
+# How far the reader may run ahead of the writer (about 5 batches): it reads while the writer waits
+# for the database (commits check every foreign key), and not while the writer itself needs the CPU.
+READ_AHEAD_CHUNKS = 32
 
 
 def _read_ahead(stream: TenderStream) -> Iterator[tuple[list[ParsedTender | RowError], _Counters]]:
@@ -609,7 +752,7 @@ def _read_ahead(stream: TenderStream) -> Iterator[tuple[list[ParsedTender | RowE
     The database waits of the writer (COPY, commits) release the GIL, so parsing the next
     batch overlaps writing the last one. Yield chunks of events with the counters at their end.
     """
-    chunks: queue.Queue = queue.Queue(maxsize=16)
+    chunks: queue.Queue = queue.Queue(maxsize=READ_AHEAD_CHUNKS)
     stop = threading.Event()
 
     def put(item: object) -> bool:
@@ -625,6 +768,8 @@ def _read_ahead(stream: TenderStream) -> Iterator[tuple[list[ParsedTender | RowE
         try:
             events: list[ParsedTender | RowError] = []
             for event in stream:
+                if not isinstance(event, RowError):
+                    _prepare(event)
                 events.append(event)
                 if len(events) >= READ_AHEAD_EVENTS:
                     if not put((events, _Counters(stream.processed, stream.estimated_total))):
@@ -837,7 +982,9 @@ def tender_path_import(
     """
     if dry_run:
         return None, tender_file_import(source=path, filename=path.name, by=by, mapping=mapping, dry_run=True)
-    tender_stream_open(path, filename=path.name, mapping=mapping)  # refuse a bad file before recording a job
+    started = time.monotonic()
+    # Refuse a bad file before recording a job; the stream opened for that is the one imported.
+    stream = tender_stream_open(path, filename=path.name, mapping=mapping)
     now = timezone.now()
     job = ImportJob.objects.create(
         kind=ImportJobKind.TENDERS,
@@ -850,7 +997,8 @@ def tender_path_import(
         summary={"mapping": dict(mapping or {}), "profile": profile_name},
     )
     try:
-        result = tender_file_import(source=path, filename=path.name, by=by, mapping=mapping, job=job)
+        result = tender_file_import(source=path, filename=path.name, by=by, mapping=mapping, job=job, stream=stream)
+        result.seconds = time.monotonic() - started  # reading the file once, from its opening
     except BaseException:
         ImportJob.objects.filter(pk=job.pk).update(
             status=ImportJobStatus.FAILED,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.db import IntegrityError, transaction
 
@@ -57,8 +58,14 @@ def party_ref(party) -> PartyRef | None:
     """Build the reference of a parsed party, or ``None`` when it has neither name nor INN."""
     if party is None:
         return None
-    inn = (party.inn or "").strip()
-    name = (party.name or "").strip()
+    return _party_ref(party.inn or "", party.name or "")
+
+
+@lru_cache(maxsize=65536)
+def _party_ref(inn: str, name: str) -> PartyRef | None:
+    """Build a party reference from its raw INN and name (cached: the same parties fill whole files)."""
+    inn = inn.strip()
+    name = name.strip()
     key_of_name = name_key(name)
     if inn:
         return PartyRef(key=f"inn:{inn}", inn=inn, name=name or inn, name_key=key_of_name or inn)

@@ -163,6 +163,68 @@ def test_importing_the_same_file_twice_creates_nothing_twice(tmp_path, admin_use
     assert summary["items"] == {"created": 0} and summary["equipment"] == {"created": 0}
 
 
+def test_rows_a_concurrent_import_wrote_meanwhile_are_skipped_not_duplicated(
+    tmp_path, admin_user, ultrasound, monkeypatch
+):
+    path = xlsx(tmp_path, tender_rows("A-1", items=(("Аппарат УЗИ", 2),)) + tender_rows("A-2"))
+    run(path, by=admin_user)
+    counts = (Tender.objects.count(), TenderItem.objects.count(), Equipment.objects.count())
+    # Another import writes the same tenders between this one's look-up and its insert.
+    looked_up = []
+    targets = tender_import._Writer._targets
+
+    def blind_first_look_up(merged, match_keys):
+        looked_up.append(match_keys)
+        return {} if len(looked_up) == 1 else targets(merged, match_keys)
+
+    monkeypatch.setattr(tender_import._Writer, "_targets", staticmethod(blind_first_look_up))
+
+    result = run(path, by=admin_user)
+
+    assert (Tender.objects.count(), TenderItem.objects.count(), Equipment.objects.count()) == counts
+    assert result.as_summary()["items"] == {"created": 0} and result.as_summary()["equipment"] == {"created": 0}
+
+
+def test_items_a_concurrent_import_wrote_meanwhile_are_skipped_not_duplicated(
+    tmp_path, admin_user, ultrasound, monkeypatch
+):
+    path = xlsx(tmp_path, tender_rows("A-1", items=(("Аппарат УЗИ", 2), ("Гель", 1))))
+    run(path, by=admin_user)
+    counts = (TenderItem.objects.count(), Equipment.objects.count())
+    upsert = tender_import._Writer._upsert_tenders
+
+    def forget_known_tenders(self, merged):
+        tenders = upsert(self, merged)
+        self.known_tenders = set()  # as if the items were written after the look-up
+        return tenders
+
+    monkeypatch.setattr(tender_import._Writer, "_upsert_tenders", forget_known_tenders)
+
+    result = run(path, by=admin_user)
+
+    assert (TenderItem.objects.count(), Equipment.objects.count()) == counts
+    assert result.as_summary()["equipment"] == {"created": 0}
+
+
+def test_parties_are_resolved_once_per_file_not_per_batch(tmp_path, admin_user, django_assert_max_num_queries):
+    rows = [row for n in range(12) for row in tender_rows(f"B-{n}")]
+    path = xlsx(tmp_path, rows)
+    calls = []
+    resolve = tender_import.resolve_parties
+
+    def counting(wanted, **kwargs):
+        calls.append(set(wanted))
+        return resolve(wanted, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tender_import, "resolve_parties", counting)
+        result = run(path, by=admin_user, batch_rows=2)
+
+    assert Tender.objects.count() == 12
+    assert result.as_summary()["customers"] == {"created": 1, "matched": 0}
+    assert [wanted for wanted in calls if wanted] == [{f"inn:{CUSTOMER_INN}", f"inn:{WINNER_INN}"}]
+
+
 def test_an_overlapping_file_adds_only_what_is_new(tmp_path, admin_user):
     first = xlsx(tmp_path, tender_rows("A-1") + tender_rows("A-2"), name="first.xlsx")
     second = xlsx(tmp_path, tender_rows("A-2") + tender_rows("A-3"), name="second.xlsx")

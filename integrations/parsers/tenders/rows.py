@@ -143,6 +143,31 @@ _PARSERS: dict[Field, Callable[[Any], Any]] = {
 }
 
 
+# Amounts are nearly all distinct; every other column repeats (the same customers, goods, dates).
+_AMOUNT_FIELDS = frozenset({Field.QUANTITY, Field.UNIT_PRICE, Field.ITEM_SUM, Field.CONTRACT_SUM})
+_MEMO_SIZE = 4096
+
+
+def _memoized(parser: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Wrap a cell parser with a bounded cache of the text cells it has read (errors are not cached)."""
+    cache: dict[str, Any] = {}
+
+    def parse(raw: Any) -> Any:
+        if type(raw) is not str:
+            return parser(raw)
+        try:
+            return cache[raw]
+        except KeyError:
+            pass
+        value = parser(raw)
+        if len(cache) >= _MEMO_SIZE:
+            cache.clear()
+        cache[raw] = value
+        return value
+
+    return parse
+
+
 def iter_tender_rows(
     rows: Iterable[list[CellValue]],
     *,
@@ -157,7 +182,10 @@ def iter_tender_rows(
     ``first_row_index``. Blank rows, totals rows and exact repeats (after carry-forward)
     are skipped silently.
     """
-    columns = [(name, index, _PARSERS[name]) for name, index in mapping.columns.items()]
+    columns = [
+        (name, index, _PARSERS[name] if name in _AMOUNT_FIELDS else _memoized(_PARSERS[name]))
+        for name, index in mapping.columns.items()
+    ]
     tender_fields = [name for name in mapping.columns if name not in ITEM_FIELDS]
     has_number = Field.TENDER_NUMBER in mapping or Field.CONTRACT_NUMBER in mapping
     previous: TenderRow | None = None
