@@ -62,11 +62,17 @@ WORKING_STATUSES = (EquipmentStatus.IN_OPERATION, EquipmentStatus.UNDER_REPAIR)
 
 
 class Equipment(models.Model):
+    # No single-column indexes: equipment_client_idx and equipment_type_idx lead with these
+    # columns, and every extra index slows the bulk inserts of imports.
     client = models.ForeignKey(
-        "crm.Client", on_delete=models.PROTECT, related_name="equipment", verbose_name=_("client")
+        "crm.Client", on_delete=models.PROTECT, related_name="equipment", verbose_name=_("client"), db_index=False
     )
     equipment_type = models.ForeignKey(
-        EquipmentType, on_delete=models.PROTECT, related_name="equipment", verbose_name=_("equipment type")
+        EquipmentType,
+        on_delete=models.PROTECT,
+        related_name="equipment",
+        verbose_name=_("equipment type"),
+        db_index=False,
     )
     product = models.ForeignKey(
         "crm.Product",

@@ -119,6 +119,7 @@ class TenderItem(models.Model):
         on_delete=models.PROTECT,
         null=True,
         blank=True,
+        db_index=False,  # tender_item_type_idx serves it
         related_name="+",
         verbose_name=_("equipment type"),
     )
