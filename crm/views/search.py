@@ -8,7 +8,7 @@ from django.shortcuts import render
 
 from crm.models import Client, Contact
 from crm.normalize import name_key
-from crm.selectors.clients import order_for_search, search_clients_q, search_contacts_q
+from crm.selectors.clients import search_clients_q, search_contacts_q
 
 MIN_QUERY = 2
 CANDIDATES = 200
@@ -43,14 +43,16 @@ def search_results(user, query: str, *, clients: int, contacts: int) -> dict:
     key = name_key(query)
     candidates.sort(key=lambda c: (not (c.name_key.startswith(key) or c.inn.startswith(query)), c.name, c.pk))
     found_clients = candidates[: clients + 1]
-    found_contacts = list(
-        order_for_search(
-            Contact.objects.filter(client__in=visible, is_archived=False)
-            .filter(search_contacts_q(query))
-            .select_related("client")
-            .order_by("last_name", "first_name", "pk")
-        )[: contacts + 1]
+    # The same for contact persons: a bounded set of matches, ranked here.
+    people = list(
+        Contact.objects.filter(client__in=visible, is_archived=False)
+        .filter(search_contacts_q(query))
+        .select_related("client")
+        .order_by()[:CANDIDATES]
     )
+    word = query.split()[0].lower() if query.split() else ""
+    people.sort(key=lambda c: (not c.last_name.lower().startswith(word), c.last_name, c.first_name, c.pk))
+    found_contacts = people[: contacts + 1]
     return {
         "q": query,
         "clients": found_clients[:clients],
