@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from io import BytesIO
 from typing import Any
 
@@ -29,7 +30,7 @@ def safe_cell_value(value: Any) -> Any:
         return ""
     if isinstance(value, bool):
         return value
-    if isinstance(value, int | float):
+    if isinstance(value, int | float | Decimal):
         return value
     if isinstance(value, dt.datetime):
         if timezone.is_aware(value):

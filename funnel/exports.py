@@ -2,37 +2,18 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Sequence
 
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
-DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value):
-    """Keep spreadsheet software from reading user text as a formula."""
-    if isinstance(value, str) and value.startswith(DANGEROUS):
-        return "'" + value
-    return value
+from crm.exports import xlsx_response as crm_xlsx_response
 
 
 def xlsx_response(filename: str, header: Sequence[str], rows: Iterable[Sequence]) -> HttpResponse:
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet()
-    ws.append([str(h) for h in header])
-    for row in rows:
-        ws.append([safe_cell(v) for v in row])
-    buf = io.BytesIO()
-    wb.save(buf)
-    response = HttpResponse(
-        buf.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}-{timezone.localdate():%Y%m%d}.xlsx"'
-    return response
+    """Export with today's date in the file name (crm.exports writes formula-safe cells)."""
+    return crm_xlsx_response(f"{filename}-{timezone.localdate():%Y%m%d}.xlsx", header, rows)
 
 
 def deals_xlsx(qs) -> HttpResponse:

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from crm.views.sales import xlsx_response
+from crm.exports import xlsx_response
 from integrations.forms import SalesUploadForm
 from integrations.models import ImportJob
 from integrations.services.sales_import import import_job_cancel, sales_upload_queue
@@ -74,8 +74,5 @@ def job_errors_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     job = _get_job(request, pk)
     rows = ((e.row_number or "", e.location, e.reason) for e in job.row_errors.all().iterator())
     return xlsx_response(
-        filename=f"import-{job.pk}-errors.xlsx",
-        title=_("Rejected rows"),
-        header=[_("Row"), _("Where"), _("Reason")],
-        rows=rows,
+        f"import-{job.pk}-errors.xlsx", [_("Row"), _("Where"), _("Reason")], rows, sheet_title=_("Rejected rows")
     )

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm.access import get_client_for
-from crm.views.sales import xlsx_response
+from crm.exports import xlsx_response
 from integrations.forms_tenders import EquipmentRuleForm, TenderMappingForm, TenderUploadForm
 from integrations.models import EquipmentRule, ImportJob, ImportJobKind
 from integrations.parsers.spreadsheet import FileRejected
@@ -113,7 +113,7 @@ def tender_rejected_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     job = _get_job(request, pk)
     width, rows = tender_rejected_rows(job=job)
     header = [_("Row"), _("Where"), _("Reason")] + [_("Column %(number)s") % {"number": i + 1} for i in range(width)]
-    return xlsx_response(filename=f"tenders-{job.pk}-rejected.xlsx", title=_("Rejected rows"), header=header, rows=rows)
+    return xlsx_response(f"tenders-{job.pk}-rejected.xlsx", header, rows, sheet_title=_("Rejected rows"))
 
 
 @login_required

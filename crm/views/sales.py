@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import io
-from collections.abc import Iterable, Sequence
 from datetime import timedelta
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from crm.exports import xlsx_response
 from crm.forms.sales import AbcRunForm, SalesAnalysisForm, SalesFilterForm
 from crm.models import (
     AbcClassChange,
@@ -33,37 +31,6 @@ from crm.models import (
 from crm.selectors.sales import DIMENSIONS, sales_documents_for
 from crm.selectors.sales import sales_analysis as sales_analysis_select
 from crm.services.abc import abc_classify, can_run_abc
-
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _safe_cell(value: Any) -> Any:
-    """Quote text that a spreadsheet would run as a formula."""
-    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
-        return "'" + value
-    if value is not None and not isinstance(value, (int, float, str)) and not hasattr(value, "as_tuple"):
-        if hasattr(value, "isoformat"):
-            return value
-        return str(value)
-    return value
-
-
-def xlsx_response(*, filename: str, title: str, header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> HttpResponse:
-    """Stream rows into an xlsx file (write-only workbook, formula-safe cells)."""
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=str(title)[:31])
-    sheet.append([_safe_cell(str(cell)) for cell in header])
-    for row in rows:
-        sheet.append([_safe_cell(cell) for cell in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
 
 # --- pages ---------------------------------------------------------------------------------------
 
@@ -125,10 +92,7 @@ def sales_analysis_export(request: HttpRequest) -> HttpResponse:
         yield [total.label, "", total.quantity, total.amount, total.gross_profit]
 
     return xlsx_response(
-        filename=f"sales-{flt.date_from:%Y%m%d}-{flt.date_to:%Y%m%d}.xlsx",
-        title=_("Sales"),
-        header=header,
-        rows=rows(),
+        f"sales-{flt.date_from:%Y%m%d}-{flt.date_to:%Y%m%d}.xlsx", header, rows(), sheet_title=_("Sales")
     )
 
 

@@ -89,3 +89,9 @@ def test_xlsx_bytes_opens():
     rows = list(load_workbook(BytesIO(data)).active.iter_rows(values_only=True))
     assert rows[1] == ("'=x",)
     assert rows[2][0].date() == dt.date(2026, 1, 2)
+
+
+def test_money_stays_a_number_in_the_sheet():
+    from decimal import Decimal
+
+    assert safe_cell_value(Decimal("1234567.89")) == Decimal("1234567.89")
