@@ -18,7 +18,8 @@ from crm.models import (
     SourceChannel,
     User,
 )
-from crm.services.clients import contact_point_normalize
+from crm.services.clients import CLIENT_FIELDS, contact_point_normalize
+from crm.services.contacts import CONTACT_FIELDS
 from crm.services.transfer import transfer_candidates
 
 # A select of clients is offered only up to this many; beyond it the form asks for the client's number.
@@ -44,23 +45,7 @@ class ClientForm(forms.ModelForm):
 
     class Meta:
         model = Client
-        fields = [
-            "kind",
-            "name",
-            "short_name",
-            "inn",
-            "kpp",
-            "legal_form",
-            "region",
-            "segment",
-            "source",
-            "responsible",
-            "status",
-            "website",
-            "legal_address",
-            "actual_address",
-            "notes",
-        ]
+        fields = list(CLIENT_FIELDS)
         widgets = {
             "legal_address": forms.Textarea(attrs={"rows": 2}),
             "actual_address": forms.Textarea(attrs={"rows": 2}),
@@ -181,16 +166,7 @@ def formset_points(formset) -> list[dict]:
 class ContactForm(forms.ModelForm):
     class Meta:
         model = Contact
-        fields = [
-            "last_name",
-            "first_name",
-            "middle_name",
-            "position",
-            "birthday",
-            "birthday_remind_days",
-            "is_decision_maker",
-            "notes",
-        ]
+        fields = list(CONTACT_FIELDS)
         widgets = {
             "birthday": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "notes": forms.Textarea(attrs={"rows": 3}),
