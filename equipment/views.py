@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from crm.exports import xlsx_response
+from crm.forms.errors import add_service_errors
 from crm.models import Client
 from crm.selections import clean_params
 from equipment.access import get_equipment_for
@@ -212,15 +213,8 @@ def equipment_add(request: HttpRequest) -> HttpResponse:
 
 
 def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            target = field if field in form.fields else None
-            if field == "image":
-                target = "photo" if "photo" in form.fields else None
-            for error in errors:
-                form.add_error(target, error)
-    else:
-        form.add_error(None, exc)
+    # The service names the photo's file "image"; the form calls it "photo".
+    add_service_errors(form, exc, field_map={"image": "photo"})
 
 
 @login_required

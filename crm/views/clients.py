@@ -28,6 +28,7 @@ from crm.display import choice_labels, date_formatter
 from crm.exports import xlsx_response
 from crm.filters import ClientFilter
 from crm.forms.clients import ClientForm, ClientPointFormSet, ForgottenForm, MergeForm, TransferForm, formset_points
+from crm.forms.errors import add_service_errors
 from crm.models import Client, MergeLog, Task, TransferLog, User
 from crm.selectors.clients import (
     change_rows,
@@ -227,11 +228,7 @@ def _client_form_page(request: HttpRequest, client: Client | None) -> HttpRespon
                         )
                         messages.success(request, _("The client has been saved."))
                 except ValidationError as exc:
-                    if hasattr(exc, "error_dict"):
-                        for field, errors in exc.error_dict.items():
-                            form.add_error(field if field in form.fields else None, errors)
-                    else:
-                        form.add_error(None, exc)
+                    add_service_errors(form, exc)
                 else:
                     return redirect(saved)
     else:

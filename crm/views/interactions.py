@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from crm.access import get_client_for
+from crm.forms.errors import add_service_errors
 from crm.forms.work import InteractionForm
 from crm.selectors.work import attachment_for
 from crm.services.interactions import interaction_log
@@ -23,11 +24,7 @@ def interaction_create(request: HttpRequest, client_id: int) -> HttpResponse:
             try:
                 interaction_log(client=client, by=request.user, **form.service_kwargs())
             except ValidationError as exc:
-                if hasattr(exc, "error_dict"):
-                    for field, errors in exc.error_dict.items():
-                        form.add_error(field if field in form.fields else None, errors)
-                else:
-                    form.add_error(None, exc)
+                add_service_errors(form, exc)
             else:
                 from django.contrib import messages
 

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from crm.forms.errors import add_service_errors
 from funnel.forms import BoardFilterForm, StageEntryForm
 from funnel.models import Deal, Stage
 from funnel.selectors import board_columns, column_cards, scenarios_for
@@ -90,11 +91,7 @@ def deal_move(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         deal_move_to_stage(deal=deal, stage=stage, by=request.user, fields=form.cleaned_data if submitted else None)
     except ValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            for name, errors in exc.message_dict.items():
-                form.add_error(name if name in form.fields else None, errors)
-        else:
-            form.add_error(None, exc.messages)
+        add_service_errors(form, exc)
         return _dialog(request, deal, stage, form)
     if is_htmx:
         response = HttpResponse(status=204)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm.access import get_client_for
+from crm.forms.errors import add_service_errors
 from crm.models import Interaction, Task
 from funnel.exports import deals_xlsx
 from funnel.forms import BoardFilterForm, CommentForm, DealForm, DealLineForm
@@ -28,14 +29,6 @@ from funnel.services.deals import (
     deal_line_update,
     deal_update,
 )
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _client_url(pk: int) -> str:
@@ -70,7 +63,7 @@ def deal_new(request: HttpRequest) -> HttpResponse:
             )
         except ValidationError as exc:
             duplicate = getattr(exc, "code", None) == "duplicate"
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The deal is open."))
             return redirect(deal)
@@ -117,7 +110,7 @@ def deal_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             deal_update(deal=deal, by=request.user, **data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The deal is saved."))
             return redirect(deal)
@@ -231,7 +224,7 @@ def deal_line_edit(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
         try:
             deal_line_update(line=line, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The product line is saved."))
             return redirect(line.deal)
