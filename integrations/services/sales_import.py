@@ -179,8 +179,11 @@ def import_job_cancel(*, job: ImportJob, by: User) -> ImportJob:
 
 
 def import_jobs_fail_stale() -> int:
-    """Fail jobs whose worker died (no heartbeat for ten minutes); a transaction never half-applies."""
-    return ImportJob.objects.stale().update(
+    """Fail sales jobs whose worker died (no heartbeat for ten minutes); a transaction never half-applies.
+
+    Tender jobs resume instead (`tender_jobs_recover_stale`), so they are left to it.
+    """
+    return ImportJob.objects.filter(kind=ImportJobKind.SALES).stale().update(
         status=ImportJobStatus.FAILED,
         message=_("The import stopped unexpectedly; nothing was written. Upload the file again."),
         finished_at=timezone.now(),

@@ -630,3 +630,26 @@ def test_a_header_split_over_merged_cells_below_a_title_is_found(tmp_path, admin
     tender = Tender.objects.get()
     assert tender.customer.inn == CUSTOMER_INN and tender.winner.inn == WINNER_INN
     assert tender.contract_date.isoformat() == "2025-03-19"
+
+
+@pytest.mark.django_db
+def test_the_sales_stale_job_sweep_leaves_tender_jobs_to_their_recovery():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from integrations.models import ImportJob, ImportJobKind, ImportJobStatus
+    from integrations.services.sales_import import import_jobs_fail_stale
+    from tests.factories import UserFactory
+
+    old = timezone.now() - timedelta(hours=1)
+    job = ImportJob.objects.create(
+        kind=ImportJobKind.TENDERS,
+        status=ImportJobStatus.RUNNING,
+        original_name="t.xlsx",
+        created_by=UserFactory(),
+        heartbeat_at=old,
+    )
+    import_jobs_fail_stale()
+    job.refresh_from_db()
+    assert job.status == ImportJobStatus.RUNNING
