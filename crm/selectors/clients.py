@@ -397,14 +397,6 @@ def client_timeline(client: Client, *, page: int = 1, per_page: int = 20) -> tup
     return selected, len(items) > start + per_page
 
 
-def client_card_contacts(client: Client) -> list[Contact]:
-    return list(
-        client.contacts.filter(is_archived=False)
-        .prefetch_related("contact_points")
-        .order_by("-is_decision_maker", "last_name", "first_name")
-    )
-
-
 def client_card_people(client: Client) -> tuple[list[ContactPoint], list[Contact]]:
     """Return the client's own contact details and its active contacts with theirs, in two queries."""
     contacts = list(client.contacts.filter(is_archived=False).order_by("-is_decision_maker", "last_name", "first_name"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any
@@ -93,19 +92,6 @@ def amount_mismatch_reason(quantity: Decimal, price: Decimal, amount: Decimal) -
         price=price,
         expected=quantity * price,
     )
-
-
-def content_version(rows: list[list[Any]]) -> str:
-    """Return a stable hash of a document's raw rows to stand in for a missing source version.
-
-    The cells as read (text, numbers, dates) are hashed rather than the parsed
-    values: ``repr`` of those is stable and several times cheaper, and a change
-    that only reformats a cell merely costs one needless re-import.
-    """
-    digest = hashlib.sha256()
-    for cells in rows:
-        digest.update(repr(cells).encode("utf-8"))
-    return "sha256:" + digest.hexdigest()[:32]
 
 
 def machine_inn(raw: Any, *, location: str, who: str, warnings: list[DocumentError]) -> str | None:

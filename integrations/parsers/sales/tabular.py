@@ -434,7 +434,8 @@ def _document(group: _Group) -> SalesDocumentData:
     return SalesDocumentData(
         kind=kind,
         external_id=first["external_id"] or f"{kind}:{first['number']}:{_day(first['date']).isoformat()}",
-        # Same value as content_version(rows): sha256 over repr(cells) of each row, in order.
+        # Without a source version: sha256 over repr() of each row's raw cells, in order. Raw cells
+        # hash cheaper than parsed values; a reformatted cell merely costs one needless re-import.
         version=first["version"] or "sha256:" + group.digest.hexdigest()[:32],
         number=first["number"],
         date=first["date"],
