@@ -204,6 +204,18 @@ def order_for_search(qs: QuerySet) -> QuerySet:
     return qs.order_by(*order)
 
 
+def order_search_results(qs: QuerySet, *, many: bool) -> QuerySet:
+    """Order a page of search results by what the number of matches makes cheap.
+
+    `many` (more matches than the list counts exactly, see CappedPaginator) keeps the list's
+    own order: walking the sort column's index finds a page of a broad word ("мед", one
+    company in thirteen) after a few hundred rows, instead of fetching and sorting every
+    match. Fewer matches are found first and then sorted (`order_for_search`), which is
+    cheap for them and keeps PostgreSQL from walking the whole index for a rare word.
+    """
+    return qs if many else order_for_search(qs)
+
+
 # --- duplicates -------------------------------------------------------------------------------
 
 

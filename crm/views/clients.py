@@ -40,6 +40,7 @@ from crm.selectors.clients import (
     client_open_tasks,
     client_timeline,
     order_for_search,
+    order_search_results,
 )
 from crm.services.clients import client_archive, client_create, client_restore, client_update
 from crm.services.merge import client_merge
@@ -79,14 +80,15 @@ def client_list(request: HttpRequest) -> HttpResponse:
     filterset = ClientFilter(request.GET, queryset=client_list_queryset(user=request.user), request=request)
     table = ClientTable(filterset.qs, order_by=request.GET.get("sort") or "-last_interaction_at")
     ordered = table.data.data
-    if filterset.form.is_valid() and (filterset.form.cleaned_data.get("q") or "").strip():
-        ordered = order_for_search(ordered)
+    searching = filterset.form.is_valid() and bool((filterset.form.cleaned_data.get("q") or "").strip())
     if exporting:
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        return xlsx_response(
-            f"clients-{stamp}.xlsx", table.export_headers(), export_rows(table, ordered.iterator(chunk_size=2000))
-        )
-    page = CappedPaginator(ordered, PER_PAGE).get_page(request.GET.get("page"))
+        rows = (order_for_search(ordered) if searching else ordered).iterator(chunk_size=2000)
+        return xlsx_response(f"clients-{stamp}.xlsx", table.export_headers(), export_rows(table, rows))
+    paginator = CappedPaginator(ordered, PER_PAGE)
+    if searching:
+        paginator.object_list = order_search_results(ordered, many=paginator.capped)
+    page = paginator.get_page(request.GET.get("page"))
     context = {
         "filter": filterset,
         "table": table,

@@ -163,3 +163,20 @@ def test_past_the_count_cap_the_list_says_so_and_lists_the_first_rows(as_user, m
     text = response.content.decode()
     assert "the first 2 are listed" in text
     assert response.context["page_obj"].paginator.count == 2
+
+
+@pytest.mark.parametrize("cap", [1000, 2], ids=["few matches", "many matches"])
+def test_a_searched_list_keeps_the_chosen_order_however_many_match(as_user, manager, monkeypatch, cap):
+    """Few matches are sorted after the search, many by walking the sort; the user sees one order."""
+    from crm.tables import CappedPaginator
+
+    monkeypatch.setattr(CappedPaginator, "cap", cap)
+    now = timezone.now()
+    for days, name in ((3, "Медтехника"), (1, "Медпром"), (2, "Диагностмед")):
+        ClientFactory(responsible=manager, name=name, last_interaction_at=now - dt.timedelta(days=days))
+    ClientFactory(responsible=manager, name="Ромашка", last_interaction_at=now)
+    http = as_user(manager)
+    newest_first = [c.name for c in http.get(URL, {"q": "мед"}).context["clients"]]
+    assert newest_first == ["Медпром", "Диагностмед", "Медтехника"][:cap]
+    by_name = [c.name for c in http.get(URL, {"q": "мед", "sort": "name"}).context["clients"]]
+    assert by_name == ["Диагностмед", "Медпром", "Медтехника"][:cap]
