@@ -196,4 +196,5 @@ class MergeLogAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
+
 from crm import admin_sales  # noqa: E402, F401  (catalogue and sales documents)
