@@ -32,6 +32,8 @@ from typing import IO, Any
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from integrations.parsers.html_table import html_encoding, looks_like_html, read_html_tables
+
 __all__ = [
     "CellRange",
     "CellValue",
@@ -81,6 +83,7 @@ class FileKind(StrEnum):
     CSV = "csv"
     XML = "xml"
     ZIP = "zip"
+    HTML = "html"  # a web page saved as .xls
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,8 @@ def read_table(
         yield from _read_xls(source, filename=filename)
     elif kind is FileKind.CSV:
         yield _read_csv(source, filename=filename)
+    elif kind is FileKind.HTML:
+        yield from _read_html(source, filename=filename)
     else:
         raise FileRejected(format_lazy(_("“{name}” is not a spreadsheet (xlsx, xls or csv)."), name=filename))
 
@@ -167,6 +172,8 @@ def detect_kind(source: Source, *, filename: str) -> FileKind:
         return FileKind.XLS
     if head.startswith(_ZIP_MAGIC) or head.startswith(_EMPTY_ZIP_MAGIC):
         return _zip_kind(source, filename=filename)
+    if looks_like_html(head):
+        return FileKind.HTML
     if _looks_like_xml(head):
         return FileKind.XML
     if _looks_like_text(head):
@@ -493,6 +500,35 @@ def _sniff_delimiter(sample: str) -> str:
         if score > best_score:
             best, best_score = delimiter, score
     return best
+
+
+def _read_html(source: Source, *, filename: str) -> Iterator[Sheet]:
+    """Yield the tables of a web page saved as .xls, one sheet per table, cells as text."""
+    if isinstance(source, str | os.PathLike):
+        with open(source, "rb") as handle:
+            data = handle.read()
+    else:
+        source.seek(0)
+        data = source.read()
+        source.seek(0)
+    head = data[:_SNIFF_BYTES]
+    try:
+        fallback = _detect_encoding(head)
+    except UnicodeDecodeError:
+        fallback = "utf-8"
+    encoding = html_encoding(head, fallback=fallback)
+    tables = read_html_tables(data.decode(encoding, errors="replace"))
+    if not tables:
+        raise FileRejected(format_lazy(_("“{name}” is a web page without tables, not a spreadsheet."), name=filename))
+    stem = Path(filename).stem or filename
+    for index, (rows, merged) in enumerate(tables):
+        yield Sheet(
+            name=stem if len(tables) == 1 else f"{stem} ({index + 1})",
+            index=index,
+            rows=iter(rows),
+            estimated_rows=len(rows),
+            merged_ranges=merged,
+        )
 
 
 def _read_csv(source: Source, *, filename: str) -> Sheet:

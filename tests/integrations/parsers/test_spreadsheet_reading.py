@@ -129,3 +129,37 @@ def test_it_refuses_a_damaged_workbook(tmp_path):
         archive.writestr("xl/workbook.xml", "<not closed")
     with pytest.raises(FileRejected, match="damaged"):
         rows_of(path)
+
+
+def test_a_web_page_saved_as_xls_reads_its_tables_with_spans_as_merged_ranges():
+    import io
+
+    from integrations.parsers.spreadsheet import read_table
+
+    page = (
+        "<html><body><script>var t = '<table>';</script>"
+        "<table><tr><th rowspan=2>№</th><th colspan=2>Поставщик</th></tr>"
+        "<tr><th>Имя</th><th>ИНН</th></tr>"
+        "<tr><td>1</td><td>ООО &laquo;Альфа&raquo;<br>филиал</td><td> 7701234567 </td></tr></table>"
+        "</body></html>"
+    ).encode()
+
+    sheets = list(read_table(io.BytesIO(page), filename="export.xls"))
+
+    assert len(sheets) == 1
+    assert list(sheets[0].rows) == [
+        ["№", "Поставщик", None],
+        [None, "Имя", "ИНН"],
+        ["1", "ООО «Альфа» филиал", "7701234567"],
+    ]
+    assert set(sheets[0].merged_ranges) == {((0, 0), (1, 0)), ((0, 1), (0, 2))}
+
+
+def test_an_xml_document_with_a_table_tag_is_not_taken_for_a_web_page():
+    import io
+
+    from integrations.parsers.spreadsheet import FileKind, detect_kind
+
+    xml = b'<?xml version="1.0"?><root><table>1</table></root>'
+
+    assert detect_kind(io.BytesIO(xml), filename="x.xml") is FileKind.XML
