@@ -124,8 +124,16 @@ def _working():
     return Equipment.objects.filter(is_archived=False, status__in=WORKING_STATUSES).exclude(client__status="archived")
 
 
-def _equipment_values(*, title, key, due_field: str, assignee) -> dict:
+def morning_of(date: dt.date) -> dt.datetime:
+    """9:00 on `date` in the CRM's time zone: when a trigger's task reminds its assignee."""
+    return dt.datetime.combine(date, dt.time(9, 0), tzinfo=timezone.get_default_timezone())
+
+
+def _equipment_values(*, title, key, due_field: str, assignee, date: dt.date) -> dict:
     return {
+        # The reminder (a notification, and an email if the user wants them) goes out on the
+        # morning of the run that created the task; a re-run creates no task and so no reminder.
+        "remind_at": Value(morning_of(date)),
         "title": Left(title, 255),
         "assignee_id": assignee,
         "client_id": F("client_id"),
@@ -157,6 +165,7 @@ def maintenance_trigger(date: dt.date) -> int:
             key=_key("maint:", "pk", "next_maintenance_on"),
             due_field="next_maintenance_on",
             assignee=assignee,
+            date=date,
         ),
     )
 
@@ -175,6 +184,7 @@ def warranty_trigger(date: dt.date) -> int:
             key=_key("warranty:", "pk", "warranty_until"),
             due_field="warranty_until",
             assignee=F("client__responsible_id"),
+            date=date,
         ),
     )
 
@@ -195,6 +205,7 @@ def end_of_life_trigger(date: dt.date) -> int:
             key=_key("eol:", "pk", "end_of_life_on"),
             due_field="end_of_life_on",
             assignee=F("client__responsible_id"),
+            date=date,
         ),
     )
 
@@ -254,7 +265,7 @@ def consumables_trigger(date: dt.date) -> int:
     )
     products = Product.objects.filter(pk__in={p for _c, p, _e in overdue.values()}).only("pk", "name").in_bulk()
     product_type = ContentType.objects.get_for_model(Product)
-    due_at = dt.datetime.combine(date, dt.time(9, 0), tzinfo=timezone.get_default_timezone())
+    due_at = morning_of(date)
     with translation.override(settings.LANGUAGE_CODE):
         template = gettext("Call about %(product)s: %(client)s usually buys it again by %(date)s")
         tasks = []
@@ -276,6 +287,7 @@ def consumables_trigger(date: dt.date) -> int:
                     content_type=product_type,
                     object_id=product_id,
                     due_at=due_at,
+                    remind_at=due_at,
                     trigger_key=key,
                 )
             )

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from crm.models import Task
-from equipment.triggers import consumable_intervals, consumables_trigger, expected_purchase
+from equipment.triggers import consumable_intervals, consumables_trigger, expected_purchase, morning_of
 from tests.equipment.factories import ProductFactory, make_shipment
 from tests.factories import ClientFactory
 
@@ -42,6 +42,7 @@ def test_a_call_task_when_the_next_purchase_is_overdue_once(manager, toner):
     assert task.assignee == manager
     assert task.trigger_key == f"consumable:{client.pk}:{toner.pk}:2026-03-02"
     assert "Filter cartridge" in task.title
+    assert task.remind_at == task.due_at == morning_of(dt.date(2026, 3, 3))  # 9:00 on the day of the run
 
 
 def test_a_new_purchase_moves_the_expected_date(manager, toner):

@@ -125,3 +125,22 @@ def test_the_triggers_run_on_an_empty_database():
     counts = run_triggers(date=dt.date(2026, 11, 23))
     assert counts["equipment_maintenance"] == 0
     assert counts["equipment_warranty"] == 0
+
+
+def test_a_trigger_task_reminds_its_assignee_once_on_the_morning_of_the_run(unit, engineer, manager):
+    from crm.models import Notification
+    from crm.services.notifications import deliver_due_reminders
+    from equipment.triggers import morning_of
+
+    maintenance_trigger(DAY)
+    warranty_trigger(DAY)
+
+    tasks = {t.assignee: t for t in Task.objects.all()}
+    assert {t.remind_at for t in tasks.values()} == {morning_of(DAY)}
+    assert morning_of(DAY).hour == 9 and str(morning_of(DAY).tzinfo) == "Europe/Moscow"
+    assert deliver_due_reminders(now=morning_of(DAY) - dt.timedelta(minutes=1)) == 0
+    assert deliver_due_reminders(now=morning_of(DAY)) == 2
+    assert deliver_due_reminders(now=morning_of(DAY) + dt.timedelta(hours=1)) == 0
+    maintenance_trigger(DAY + dt.timedelta(days=1))  # a re-run: no new task, no new reminder
+    assert deliver_due_reminders(now=morning_of(DAY + dt.timedelta(days=1))) == 0
+    assert set(Notification.objects.values_list("recipient", flat=True)) == {engineer.pk, manager.pk}
