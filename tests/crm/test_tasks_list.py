@@ -193,3 +193,16 @@ def test_the_pages_render_for_a_russian_speaking_user(as_user, manager):
         assert http.get(reverse(name, args=args)).status_code == 200
     assert http.get(reverse("crm:notification_list")).status_code == 200
     assert http.get(reverse("crm:home")).status_code == 200
+
+
+def test_the_tasks_are_paged_fifty_at_a_time(as_user, manager):
+    start = dt.datetime(2026, 3, 1, 9, 0, tzinfo=VLADIVOSTOK)
+    for n in range(51):
+        TaskFactory(assignee=manager, author=manager, due_at=start + dt.timedelta(hours=n), title=f"Task {n:02}")
+    http = as_user(manager)
+
+    first, second = http.get(reverse("crm:task_list")), http.get(reverse("crm:task_list"), {"page": 2})
+
+    assert first.content.decode().count('data-testid="task-row"') == 50
+    assert [t.title for t in second.context["page"].object_list] == ["Task 50"]
+    assert "Page 1 of 2" in first.content.decode()
