@@ -121,6 +121,8 @@ class Client(models.Model):
             # A sales head's region.
             models.Index(fields=["region", "status", "-last_interaction_at"], name="client_region_status_idx"),
             models.Index(fields=["last_interaction_at"], name="client_last_interaction_idx"),
+            # client_forgotten_idx (PostgreSQL only, migration 0007: SQLite has no NULLS FIRST in
+            # an index) serves "Forgotten clients": never contacted first, then the longest silence.
             models.Index(fields=["name"], name="client_name_idx"),
             models.Index(fields=["-created_at"], name="client_created_idx"),
         ]

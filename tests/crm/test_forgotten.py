@@ -40,6 +40,15 @@ def test_manager_sees_own_forgotten_clients(as_user, manager, clients):
 
 
 @time_machine.travel(NOW, tick=False)
+def test_never_contacted_come_first_then_the_longest_silence(as_user, manager, clients):
+    ClientFactory(responsible=manager, name="Older", last_interaction_at=NOW - dt.timedelta(days=400))
+
+    response = as_user(manager).get(URL)
+
+    assert [c.name for c in response.context["clients"]] == ["Never", "Older", "Old"]
+
+
+@time_machine.travel(NOW, tick=False)
 def test_days_are_configurable_and_validated(as_user, manager, clients):
     http = as_user(manager)
     assert names(http.get(URL, {"days": 5})) == {"Recent", "Old", "Never"}
