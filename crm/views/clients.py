@@ -25,7 +25,6 @@ from django.views.decorators.http import require_POST
 from crm.access import can_edit_client, get_client_for, get_editable_client_for
 from crm.cards import client_tabs, get_client_tab, register_client_tab
 from crm.display import choice_labels, date_formatter
-from crm.exports import xlsx_response
 from crm.filters import ClientFilter
 from crm.forms.clients import ClientForm, ClientPointFormSet, ForgottenForm, MergeForm, TransferForm, formset_points
 from crm.forms.errors import add_service_errors
@@ -39,13 +38,12 @@ from crm.selectors.clients import (
     client_list_queryset,
     client_open_tasks,
     client_timeline,
-    order_for_search,
-    order_search_results,
 )
 from crm.services.clients import client_archive, client_create, client_restore, client_update
 from crm.services.merge import client_merge
 from crm.services.transfer import client_transfer, transfer_regions_of
-from crm.tables import CappedPaginator, ClientTable, export_rows
+from crm.tables import CappedPaginator, ClientTable
+from crm.views.lists import filtered_list
 
 PER_PAGE = 50
 TIMELINE_PER_PAGE = 20
@@ -74,26 +72,19 @@ register_client_tab(
 
 @login_required
 def client_list(request: HttpRequest) -> HttpResponse:
-    exporting = request.GET.get("_export") == "xlsx"
-    if exporting and not request.user.has_perm("crm.export_client"):
-        raise PermissionDenied
-    filterset = ClientFilter(request.GET, queryset=client_list_queryset(user=request.user), request=request)
-    table = ClientTable(filterset.qs, order_by=request.GET.get("sort") or "-last_interaction_at")
-    ordered = table.data.data
-    searching = filterset.form.is_valid() and bool((filterset.form.cleaned_data.get("q") or "").strip())
-    if exporting:
-        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        rows = (order_for_search(ordered) if searching else ordered).iterator(chunk_size=2000)
-        return xlsx_response(f"clients-{stamp}.xlsx", table.export_headers(), export_rows(table, rows))
-    paginator = CappedPaginator(ordered, PER_PAGE)
-    if searching:
-        paginator.object_list = order_search_results(ordered, many=paginator.capped)
-    page = paginator.get_page(request.GET.get("page"))
+    listed = filtered_list(
+        request,
+        filterset_class=ClientFilter,
+        queryset=client_list_queryset(user=request.user),
+        table_class=ClientTable,
+        default_sort="-last_interaction_at",
+        export_stem="clients",
+    )
+    if isinstance(listed, HttpResponse):
+        return listed
     context = {
-        "filter": filterset,
-        "table": table,
-        "page_obj": page,
-        "clients": _with_display_values(page.object_list),
+        **listed,
+        "clients": _with_display_values(listed["page_obj"].object_list),
         "detail_prefix": reverse("crm:client_list"),
     }
     template = "crm/clients/_list_results.html" if request.headers.get("HX-Request") else "crm/clients/list.html"

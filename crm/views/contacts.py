@@ -8,20 +8,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm.access import can_edit_client, get_editable_client_for
-from crm.exports import xlsx_response
 from crm.filters import ContactFilter
 from crm.forms.clients import ContactForm, ContactMoveForm, ContactPointFormSet, formset_points
 from crm.models import Contact, User
-from crm.selectors.clients import contact_list_queryset, order_for_search
+from crm.selectors.clients import contact_list_queryset
 from crm.services.contacts import contact_archive, contact_create, contact_move, contact_restore, contact_update
-from crm.tables import CappedPaginator, ContactTable, export_rows
-
-PER_PAGE = 50
+from crm.tables import ContactTable
+from crm.views.lists import filtered_list
 
 
 def get_contact_for(user: User, pk: int) -> Contact:
@@ -38,25 +35,19 @@ def get_editable_contact_for(user: User, pk: int) -> Contact:
 
 @login_required
 def contact_list(request: HttpRequest) -> HttpResponse:
-    exporting = request.GET.get("_export") == "xlsx"
-    if exporting and not request.user.has_perm("crm.export_client"):
-        raise PermissionDenied
-    filterset = ContactFilter(request.GET, queryset=contact_list_queryset(user=request.user), request=request)
-    table = ContactTable(filterset.qs, order_by=request.GET.get("sort") or "last_name")
-    ordered = table.data.data
-    if filterset.form.is_valid() and (filterset.form.cleaned_data.get("q") or "").strip():
-        ordered = order_for_search(ordered)
-    if exporting:
-        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        return xlsx_response(
-            f"contacts-{stamp}.xlsx", table.export_headers(), export_rows(table, ordered.iterator(chunk_size=2000))
-        )
-    page = CappedPaginator(ordered, PER_PAGE).get_page(request.GET.get("page"))
+    listed = filtered_list(
+        request,
+        filterset_class=ContactFilter,
+        queryset=contact_list_queryset(user=request.user),
+        table_class=ContactTable,
+        default_sort="last_name",
+        export_stem="contacts",
+    )
+    if isinstance(listed, HttpResponse):
+        return listed
     context = {
-        "filter": filterset,
-        "table": table,
-        "page_obj": page,
-        "contacts": page.object_list,
+        **listed,
+        "contacts": listed["page_obj"].object_list,
         "contact_prefix": reverse("crm:contact_list"),
         "client_prefix": reverse("crm:client_list"),
     }
