@@ -30,9 +30,12 @@ post_migrate.connect(sync_role_groups, dispatch_uid="crm.sync_role_groups")
 
 # Sent by the sales-document service on commit when an invoice, payment or shipment is
 # created or changes state. sender=SalesDocument, document=<SalesDocument>, created=<bool>,
-# became_posted=<bool>. `funnel` moves deals.
+# became_posted=<bool>, batch_follows=<bool>: True when the same document comes again in the
+# sales_documents_posted that follows, so a receiver of both handles it there, once.
+# `funnel` moves the deal of a document sent without batch_follows.
 sales_document_posted = Signal()
 # Sent once per import on commit, after the per-document signals, with every document the
 # import created or changed. sender=SalesDocument, documents=<list[SalesDocument]>.
-# `equipment` queues one set-based task per batch of posted shipments.
+# `equipment` queues one set-based task per batch of posted shipments; `funnel` moves deals,
+# batch by batch.
 sales_documents_posted = Signal()

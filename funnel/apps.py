@@ -12,15 +12,18 @@ class FunnelConfig(AppConfig):
         from crm.models import Role
         from crm.navigation import NavItem, register
         from crm.roles import register_role_permissions
-        from crm.signals import sales_document_posted
+        from crm.signals import sales_document_posted, sales_documents_posted
         from funnel.models import Deal, DealLine, LossReason, SalesPlan, Scenario, Stage, StageTrigger, TransferRequest
-        from funnel.services.documents import on_sales_document_posted
+        from funnel.services.documents import on_sales_document_posted, on_sales_documents_posted
 
         auditlog.register(Deal, exclude_fields=["updated_at", "created_at", "stage_deadline_at"])
         for model in (Scenario, Stage, StageTrigger, LossReason, SalesPlan, TransferRequest):
             auditlog.register(model)
         # Product lines are edited and removed on the deal card; the log keeps their old values.
         auditlog.register(DealLine)
+        # Imports announce their documents together (handled in batches); a document posted on its own
+        # comes through the per-document signal, which an import marks `batch_follows` so it counts once.
+        sales_documents_posted.connect(on_sales_documents_posted, dispatch_uid="funnel.documents_moves")
         sales_document_posted.connect(on_sales_document_posted, dispatch_uid="funnel.document_moves")
         seller = ["funnel.view_deal", "funnel.add_deal", "funnel.change_deal", "funnel.view_scenario"]
         register_role_permissions(Role.MANAGER, seller)

@@ -1,8 +1,8 @@
 """Demo data of the sales side: the catalogue and two years of invoices, payments and shipments.
 
 Called by `seed_demo` (crm.demo.seed) as `seed(ctx)`. Documents go through the same bulk
-service as the file import (source "demo"), so the `equipment` and `funnel` apps get their
-`sales_document_posted` signals and create equipment from the shipments. Idempotent:
+service as the file import (source "demo"), so the `equipment` and `funnel` apps get the
+`sales_documents_posted` signal, create equipment from the shipments and move deals. Idempotent:
 documents and products carry fixed external ids, a second run changes nothing.
 """
 

@@ -119,7 +119,7 @@ class SalesImportSummary:
     clients_created: int = 0
     products_created: int = 0
     dry_run: bool = False
-    # Time the receivers of sales_document_posted took on commit (equipment, funnel).
+    # Time the receivers of sales_document_posted and sales_documents_posted took on commit (equipment, funnel).
     announce_seconds: float = 0.0
     document_ids: list[int] = field(default_factory=list, repr=False)
 
@@ -687,7 +687,11 @@ def _announce(items: list[tuple[int, bool, bool]], summary: SalesImportSummary) 
     if each:
         for pk, created, became_posted in items:
             sales_document_posted.send(
-                sender=SalesDocument, document=documents[pk], created=created, became_posted=became_posted
+                sender=SalesDocument,
+                document=documents[pk],
+                created=created,
+                became_posted=became_posted,
+                batch_follows=batch,
             )
     if batch:
         sales_documents_posted.send(sender=SalesDocument, documents=[documents[pk] for pk, _c, _b in items])

@@ -1,8 +1,9 @@
 """Sales benchmark: a 100,000-line file end to end, and the sales analysis over 2,000,000 lines.
 
-Runs in its own PostgreSQL database `crm_bench_sales` (created and migrated here; its sales
-tables are emptied before each run). The import runs as `manage.py import_sales` in a child
-process, so wall time and peak memory (ru_maxrss of the child) are the real thing.
+Runs in its own PostgreSQL database `crm_bench_sales`, or the one BENCH_SALES_DATABASE names
+(created and migrated here; its sales tables are emptied before each run). The import runs as
+`manage.py import_sales` in a child process, so wall time and peak memory (ru_maxrss of the
+child) are the real thing.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/crm make bench PYTEST_ARGS="-k sales"
 
@@ -30,7 +31,7 @@ from tests.integrations.sales_files import HEADER
 
 pytestmark = pytest.mark.bench
 
-DATABASE = "crm_bench_sales"
+DATABASE = os.environ.get("BENCH_SALES_DATABASE") or "crm_bench_sales"
 FILES = Path(settings.BASE_DIR) / "var" / "bench"
 LINES = int(os.environ.get("BENCH_SALES_LINES") or 100_000)
 ANALYSIS_LINES = int(os.environ.get("BENCH_SALES_ANALYSIS_LINES") or 2_000_000)
