@@ -43,7 +43,7 @@ class EquipmentFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Serial number or model"))
     client = django_filters.NumberFilter(field_name="client_id", widget=forms.HiddenInput)
     region = django_filters.ModelChoiceFilter(
-        field_name="client__region", queryset=Region.objects.all(), label=_("Region")
+        field_name="client_region", queryset=Region.objects.all(), label=_("Region")
     )
     equipment_type = django_filters.ModelChoiceFilter(queryset=EquipmentType.objects.all(), label=_("Type"))
     manufacturer = django_filters.CharFilter(field_name="manufacturer", label=_("Manufacturer"))

@@ -32,6 +32,8 @@ _LINE_FIELDS = (
     "document_id",
     "document__date",
     "document__client_id",
+    "document__client__region_id",
+    "document__client__responsible_id",
     "product__equipment_type_name",
     "product__manufacturer",
     "product__model_name",
@@ -158,6 +160,8 @@ def _register_chunk(document_ids: list[int]) -> int:
             units.append(
                 Equipment(
                     client_id=line.document__client_id,
+                    client_region_id=line.document__client__region_id,
+                    client_responsible_id=line.document__client__responsible_id,
                     equipment_type=equipment_type,
                     product_id=line.product_id,
                     manufacturer=line.product__manufacturer,
