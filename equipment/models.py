@@ -66,8 +66,8 @@ _JOURNAL_COLUMNS = ["is_archived", "equipment_type", "manufacturer", "source", "
 
 
 class Equipment(models.Model):
-    # No single-column indexes: equipment_client_idx and equipment_type_idx lead with these
-    # columns, and every extra index slows the bulk inserts of imports.
+    # No single-column indexes where a composite index leads with the column (client, type,
+    # shipment document, service engineer): every extra index slows the bulk inserts of imports.
     client = models.ForeignKey(
         "crm.Client", on_delete=models.PROTECT, related_name="equipment", verbose_name=_("client"), db_index=False
     )
@@ -115,6 +115,7 @@ class Equipment(models.Model):
         blank=True,
         related_name="equipment",
         verbose_name=_("shipment"),
+        db_index=False,  # equipment_unique_shipment_unit leads with it
     )
     shipment_line = models.ForeignKey(
         "crm.SalesDocumentLine",
@@ -146,6 +147,7 @@ class Equipment(models.Model):
         blank=True,
         related_name="serviced_equipment",
         verbose_name=_("service engineer"),
+        db_index=False,  # equipment_engineer_client_idx leads with it
     )
     contacts = models.ManyToManyField(
         "crm.Contact", blank=True, related_name="equipment", verbose_name=_("contact persons")
