@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 from crm.models import SalesDocument, SalesDocumentLine
 from equipment.dates import add_months, add_years
 from equipment.models import Equipment, EquipmentSource, EquipmentStatus, EquipmentType
+from equipment.reference import journal_filter_choices_invalidate
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +95,7 @@ def equipment_types_resolve(*, names: Iterable[str]) -> dict[str, EquipmentType]
     missing = [EquipmentType(name=name) for key, name in wanted.items() if key not in types]
     if missing:
         EquipmentType.objects.bulk_create(missing, ignore_conflicts=True)
+        journal_filter_choices_invalidate()  # bulk_create sends no post_save
         types = lookup()
     return types
 

@@ -156,3 +156,14 @@ def test_head_and_engineer_pages_run_a_bounded_number_of_queries(
             response = http.get("/equipment/", {"sort": "client", "maintenance_within": 30})
         assert response.status_code == 200
         assert response.content.decode().count('data-testid="equipment-row"') == 20
+
+
+def test_the_type_filter_offers_types_created_after_the_list_was_cached(as_user, manager):
+    from equipment.services.shipments import equipment_types_resolve
+
+    http = as_user(manager)
+    assert "Chiller" not in http.get("/equipment/").content.decode()
+    EquipmentTypeFactory(name="Chiller")
+    equipment_types_resolve(names={"Dryer"})  # as shipments create them: in bulk
+    body = http.get("/equipment/").content.decode()
+    assert ">Chiller</option>" in body and ">Dryer</option>" in body
