@@ -20,4 +20,8 @@ app.conf.beat_schedule = {
     "sales-inbox-pickup": {"task": "integrations.tasks.sales_inbox_pickup_task", "schedule": 300.0},
     "tender-jobs-recover-stale": {"task": "integrations.tasks.tender_jobs_recover_stale_task", "schedule": 60.0},
     "monthly-abc": {"task": "crm.tasks.abc_monthly_task", "schedule": crontab(minute=30, hour=3, day_of_month=1)},
+    "equipment-client-copies": {
+        "task": "equipment.tasks.equipment_client_copies_repair_task",
+        "schedule": crontab(minute=40, hour=3),
+    },
 }

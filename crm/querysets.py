@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -24,30 +25,78 @@ def register_engineer_scope(scope: Callable[[User], models.QuerySet]) -> None:
         _engineer_scopes.append(scope)
 
 
-def client_scope_q(user: User, prefix: str = "") -> Q | None:
-    """Return the filter of the clients `user` may see, or None when they see all.
+@dataclass(frozen=True)
+class ClientScope:
+    """The clients a user may see, as a union of arms: own clients, clients of regions, listed clients.
 
-    `prefix` lets other models filter through their client relation, e.g. "client__".
+    Other models that keep copies of a client's region and responsible (equipment) filter on
+    their own columns with :meth:`q`, so the rule stays here while their queries avoid a join.
+    """
+
+    responsible_id: int | None = None
+    region_ids: tuple[int, ...] = ()
+    # A subquery of more region ids (a sales head's managed regions), when not resolved to a list.
+    more_region_ids: models.QuerySet | None = None
+    # Subqueries (or lists) of client ids: an engineer's clients of their tasks and of each registered scope.
+    client_ids: tuple[models.QuerySet | list[int], ...] = ()
+
+    def q(self, *, pk: str = "pk", region: str = "region_id", responsible: str = "responsible_id") -> Q:
+        """Return the filter over the given columns: client id, client's region, client's responsible."""
+        arms = []
+        if self.responsible_id is not None:
+            arms.append(Q(**{responsible: self.responsible_id}))
+        if len(self.region_ids) == 1:
+            arms.append(Q(**{region: self.region_ids[0]}))
+        elif self.region_ids:
+            arms.append(Q(**{f"{region}__in": self.region_ids}))
+        if self.more_region_ids is not None:
+            arms.append(Q(**{f"{region}__in": self.more_region_ids}))
+        arms.extend(Q(**{f"{pk}__in": ids}) for ids in self.client_ids)
+        if not arms:
+            return Q(**{f"{pk}__in": []})
+        q = arms[0]
+        for arm in arms[1:]:
+            q |= arm
+        return q
+
+
+def client_scope(user: User, *, resolve: bool = False) -> ClientScope | None:
+    """Return the clients `user` may see as a :class:`ClientScope`, or None when they see all.
+
+    With `resolve`, a sales head's regions come as a list of ids (one query) and their own-clients
+    arm is left out when every client they own is in those regions (one more query): a model with
+    a copy of the client's region then filters on that one indexed column, without an OR.
     """
     if user.is_admin:
         return None
     role = user.role
     if role == "head":
-        q = Q(**{f"{prefix}responsible_id": user.pk})
-        if user.region_id:
-            q |= Q(**{f"{prefix}region_id": user.region_id})
-        q |= Q(
-            **{f"{prefix}region__in": user.managed_regions.through.objects.filter(user_id=user.pk).values("region_id")}
-        )
-        return q
+        managed = user.managed_regions.through.objects.filter(user_id=user.pk)
+        own = (user.region_id,) if user.region_id else ()
+        if not resolve:
+            return ClientScope(responsible_id=user.pk, region_ids=own, more_region_ids=managed.values("region_id"))
+        from crm.models import Client
+
+        regions = tuple(sorted({*own, *managed.values_list("region_id", flat=True)}))
+        owns_elsewhere = Client.objects.filter(responsible_id=user.pk).exclude(region_id__in=regions).exists()
+        return ClientScope(responsible_id=user.pk if owns_elsewhere else None, region_ids=regions)
     if role == "engineer":
         from crm.models import Task
 
-        q = Q(**{f"{prefix}pk__in": Task.objects.filter(assignee_id=user.pk, client__isnull=False).values("client_id")})
-        for scope in _engineer_scopes:
-            q |= Q(**{f"{prefix}pk__in": scope(user)})
-        return q
-    return Q(**{f"{prefix}responsible_id": user.pk})
+        tasks = Task.objects.filter(assignee_id=user.pk, client__isnull=False).values("client_id")
+        return ClientScope(client_ids=(tasks, *(scope(user) for scope in _engineer_scopes)))
+    return ClientScope(responsible_id=user.pk)
+
+
+def client_scope_q(user: User, prefix: str = "") -> Q | None:
+    """Return the filter of the clients `user` may see, or None when they see all.
+
+    `prefix` lets other models filter through their client relation, e.g. "client__".
+    """
+    scope = client_scope(user)
+    if scope is None:
+        return None
+    return scope.q(pk=f"{prefix}pk", region=f"{prefix}region_id", responsible=f"{prefix}responsible_id")
 
 
 class ClientQuerySet(models.QuerySet):

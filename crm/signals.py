@@ -12,6 +12,9 @@ from crm.roles import sync_role_groups, sync_user_group
 
 # sender=Client, client=<Client>, by=<User|None>
 client_created = Signal()
+# sender=Client, client=<Client>, fields=<set[str]>, by=<User>: a client's details were edited;
+# `fields` names the fields whose values changed. `equipment` re-copies region and responsible.
+client_changed = Signal()
 # sender=Client, kept=<Client>, merged_id=<int>, by=<User>
 clients_merged = Signal()
 # sender=Client, client_ids=<list[int]>, from_user=<User>, to_user=<User>, by=<User>

@@ -9,16 +9,20 @@ class EquipmentConfig(AppConfig):
 
     def ready(self) -> None:
         from auditlog.registry import auditlog
+        from django.db.models.signals import post_delete, post_save
 
         from crm import signals
         from crm.cards import register_client_tab
+        from crm.models import Region
         from crm.navigation import NavItem, register
         from crm.querysets import register_engineer_scope
         from crm.roles import register_role_permissions
         from crm.selections import register_source
         from equipment import triggers
         from equipment.models import Equipment, EquipmentComponent, EquipmentType, ServiceVisit
+        from equipment.reference import journal_filter_choices_invalidate
         from equipment.selectors import client_tab_context, equipment_selection_clients
+        from equipment.services.client_copies import on_client_changed, on_clients_merged, on_clients_transferred
         from equipment.services.shipments import on_sales_documents_posted
 
         auditlog.register(Equipment, exclude_fields=["updated_at", "created_at"], m2m_fields={"contacts"})
@@ -58,7 +62,15 @@ class EquipmentConfig(AppConfig):
         register(NavItem("equipment:journal", _("Equipment"), order=50, permission="equipment.view_equipment"))
         register_source("equipment", _("Equipment journal"), equipment_selection_clients, url_name="equipment:journal")
         signals.sales_documents_posted.connect(on_sales_documents_posted, dispatch_uid="equipment.shipments_posted")
+        # Units keep copies of their client's region and responsible (the journal's access filter).
+        signals.client_changed.connect(on_client_changed, dispatch_uid="equipment.client_copies_changed")
+        signals.clients_transferred.connect(on_clients_transferred, dispatch_uid="equipment.client_copies_transferred")
+        signals.clients_merged.connect(on_clients_merged, dispatch_uid="equipment.client_copies_merged")
         triggers.register()
+        for model in (EquipmentType, Region):
+            uid = f"equipment.journal_choices.{model.__name__}"
+            post_save.connect(journal_filter_choices_invalidate, sender=model, dispatch_uid=f"{uid}.save")
+            post_delete.connect(journal_filter_choices_invalidate, sender=model, dispatch_uid=f"{uid}.delete")
         register_client_tab(
             "equipment",
             _("Equipment"),

@@ -42,7 +42,13 @@ def seed(ctx) -> None:
         )
         types.append(equipment_type)
     rng = ctx.rng
-    customers = list(Client.objects.filter(kind="customer").order_by("pk").values_list("pk", flat=True))
+    copies = {
+        pk: (region_id, responsible_id)
+        for pk, region_id, responsible_id in Client.objects.filter(kind="customer")
+        .order_by("pk")
+        .values_list("pk", "region_id", "responsible_id")
+    }
+    customers = list(copies)
     if not customers:
         return
     wanted = ctx.options.get("equipment")
@@ -59,9 +65,12 @@ def seed(ctx) -> None:
         shipped = today - dt.timedelta(days=rng.randint(30, 365 * 12))
         interval = equipment_type.maintenance_interval_months or 12
         last_maintenance = shipped + dt.timedelta(days=rng.randint(0, max(1, (today - shipped).days)))
+        client_id = rng.choice(customers)
         rows.append(
             {
-                "client_id": rng.choice(customers),
+                "client_id": client_id,
+                "client_region_id": copies[client_id][0],
+                "client_responsible_id": copies[client_id][1],
                 "equipment_type_id": equipment_type.pk,
                 "product_id": rng.choice(products) if ours else None,
                 "manufacturer": manufacturer,

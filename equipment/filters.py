@@ -10,8 +10,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import Client, Region
-from equipment.models import Equipment, EquipmentSource, EquipmentStatus, EquipmentType
+from crm.models import Client
+from equipment.models import Equipment, EquipmentSource, EquipmentStatus
+from equipment.reference import equipment_type_choices, region_choices
 
 # Journal sort keys -> ORDER BY; every one ends with -id so pages are stable.
 SORTS: dict[str, tuple[str, ...]] = {
@@ -42,10 +43,9 @@ def _today() -> dt.date:
 class EquipmentFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Serial number or model"))
     client = django_filters.NumberFilter(field_name="client_id", widget=forms.HiddenInput)
-    region = django_filters.ModelChoiceFilter(
-        field_name="client__region", queryset=Region.objects.all(), label=_("Region")
-    )
-    equipment_type = django_filters.ModelChoiceFilter(queryset=EquipmentType.objects.all(), label=_("Type"))
+    # Choices from a cached reference list, read only when the form is rendered or validated.
+    region = django_filters.ChoiceFilter(field_name="client_region", choices=region_choices, label=_("Region"))
+    equipment_type = django_filters.ChoiceFilter(choices=equipment_type_choices, label=_("Type"))
     manufacturer = django_filters.CharFilter(field_name="manufacturer", label=_("Manufacturer"))
     source = django_filters.ChoiceFilter(choices=EquipmentSource.choices, label=_("Source"))
     # A text box, not a select: rendering every competitor as an option costs more than the query.

@@ -61,9 +61,13 @@ class EquipmentStatus(models.TextChoices):
 WORKING_STATUSES = (EquipmentStatus.IN_OPERATION, EquipmentStatus.UNDER_REPAIR)
 
 
+# The journal's filter and sort columns, kept in the indexes that pick a page for a user's scope.
+_JOURNAL_COLUMNS = ["is_archived", "equipment_type", "manufacturer", "source", "next_maintenance_on", "warranty_until"]
+
+
 class Equipment(models.Model):
-    # No single-column indexes: equipment_client_idx and equipment_type_idx lead with these
-    # columns, and every extra index slows the bulk inserts of imports.
+    # No single-column indexes where a composite index leads with the column (client, type,
+    # shipment document, service engineer): every extra index slows the bulk inserts of imports.
     client = models.ForeignKey(
         "crm.Client", on_delete=models.PROTECT, related_name="equipment", verbose_name=_("client"), db_index=False
     )
@@ -111,6 +115,7 @@ class Equipment(models.Model):
         blank=True,
         related_name="equipment",
         verbose_name=_("shipment"),
+        db_index=False,  # equipment_unique_shipment_unit leads with it
     )
     shipment_line = models.ForeignKey(
         "crm.SalesDocumentLine",
@@ -142,6 +147,7 @@ class Equipment(models.Model):
         blank=True,
         related_name="serviced_equipment",
         verbose_name=_("service engineer"),
+        db_index=False,  # equipment_engineer_client_idx leads with it
     )
     contacts = models.ManyToManyField(
         "crm.Contact", blank=True, related_name="equipment", verbose_name=_("contact persons")
@@ -152,6 +158,21 @@ class Equipment(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Copies of the client's region and responsible manager: the access rule (a head's region, a
+    # manager's own clients) becomes one column of this table that the journal's indexes lead with.
+    # Kept by save() and by equipment.services.client_copies on the clients' events; never edited.
+    client_region = models.ForeignKey(
+        "crm.Region", on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+", db_index=False
+    )
+    client_responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        db_index=False,
     )
 
     objects = EquipmentQuerySet.as_manager()
@@ -173,10 +194,26 @@ class Equipment(models.Model):
             ),
         ]
         indexes = [
-            # The journal: a client's equipment (client card, visibility joins), newest first.
-            models.Index(fields=["client", "is_archived", "-id"], name="equipment_client_idx"),
-            # The journal's default order and the filters on type / manufacturer / source / status.
-            models.Index(fields=["is_archived", "-id"], name="equipment_journal_idx"),
+            # The journal of an engineer (the equipment of a list of clients) and of a manager (their own
+            # clients): every filter and sort column is in the index, so a page's ids are picked by an
+            # index-only scan of the user's units, whatever the filter. Also the client card.
+            models.Index(
+                fields=["client", "-id", *_JOURNAL_COLUMNS, "client_region"],
+                name="equipment_client_idx",
+            ),
+            models.Index(
+                fields=["client_responsible", "-id", *_JOURNAL_COLUMNS, "client_region", "client"],
+                name="equipment_responsible_idx",
+            ),
+            # The journal of a sales head (a region) and the region filter: one index per sort and per
+            # selective filter, so a page is read in order or an empty result is seen at once.
+            models.Index(fields=["client_region", "-id"], name="equipment_region_idx"),
+            models.Index(fields=["client_region", "next_maintenance_on", "-id"], name="equipment_region_maint_idx"),
+            models.Index(fields=["client_region", "warranty_until", "-id"], name="equipment_region_warranty_idx"),
+            models.Index(fields=["client_region", "equipment_type", "-id"], name="equipment_region_type_idx"),
+            models.Index(fields=["client_region", "manufacturer", "-id"], name="equipment_region_maker_idx"),
+            # The administrator's journal: the default order is the primary key; the filters on type /
+            # manufacturer / source.
             models.Index(fields=["equipment_type", "-id"], name="equipment_type_idx"),
             models.Index(fields=["manufacturer", "-id"], name="equipment_manufacturer_idx"),
             models.Index(fields=["source", "-id"], name="equipment_source_idx"),
@@ -193,6 +230,19 @@ class Equipment(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
+
+    def save(self, *args, **kwargs) -> None:
+        update_fields = kwargs.get("update_fields")
+        if self.client_id is not None and (update_fields is None or {"client", "client_id"} & set(update_fields)):
+            from crm.models import Client
+
+            # Read from the database, not a client object that may be stale: one indexed query.
+            self.client_region_id, self.client_responsible_id = (
+                Client.objects.filter(pk=self.client_id).values_list("region_id", "responsible_id").get()
+            )
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "client_region", "client_responsible"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("equipment:detail", args=[self.pk])

@@ -2,39 +2,45 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import TYPE_CHECKING
 
 from django.db import models
 from django.db.models import Q
 
-from crm.querysets import client_scope_q
+from crm.querysets import client_scope
 
 if TYPE_CHECKING:
     from crm.models import User
 
 
-# Above this many clients a manager's or engineer's scope stays a join instead of a list of ids.
+# Above this many clients an engineer's scope stays a subquery instead of a list of ids.
 SCOPE_IDS_LIMIT = 5000
 
 
 class EquipmentQuerySet(models.QuerySet):
     def visible_to(self, user: User) -> EquipmentQuerySet:
-        """Equipment of the clients `user` may see (one query, no subquery on clients for managers)."""
+        """Equipment of the clients `user` may see, filtered on the equipment's own columns.
+
+        Each unit keeps a copy of its client's region and responsible manager (see
+        equipment.services.client_copies), so the clients' access rule applies here without a
+        join: a head's region or a manager's own clients are one indexed column that the journal's
+        composite indexes lead with, whatever the filters and the sort.
+        """
         if not user.is_authenticated or not user.is_active:
             return self.none()
-        if user.is_engineer or user.is_manager:
-            # Through a join on clients (or, for engineers, a union of subqueries) the planner cannot
-            # tell how few rows are in scope: with ORDER BY ... LIMIT it walks a date or id index over
-            # the whole table. A manager's or engineer's client ids are few: fetch them once (one
-            # indexed query) and filter on the indexed client_id, which it estimates right.
-            from crm.models import Client
-
-            ids = list(Client.objects.visible_to(user).values_list("pk", flat=True)[: SCOPE_IDS_LIMIT + 1])
+        scope = client_scope(user, resolve=True)
+        if scope is None:
+            return self
+        if scope.client_ids:
+            # An engineer's clients are few: fetch them once (one query) and filter on client_id,
+            # whose index also holds the journal's filter columns.
+            first, *rest = scope.client_ids
+            ids = [next(iter(row.values())) for row in first.union(*rest)[: SCOPE_IDS_LIMIT + 1]]
             if len(ids) <= SCOPE_IDS_LIMIT:
-                return self.filter(client_id__in=ids)
-        q = client_scope_q(user, prefix="client__")
-        return self if q is None else self.filter(q)
+                scope = dataclasses.replace(scope, client_ids=(ids,))
+        return self.filter(scope.q(pk="client_id", region="client_region_id", responsible="client_responsible_id"))
 
     def active(self) -> EquipmentQuerySet:
         return self.filter(is_archived=False)

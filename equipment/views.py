@@ -66,7 +66,11 @@ def journal(request: HttpRequest) -> HttpResponse:
     if sort not in SORTS:
         sort = DEFAULT_SORT
     page = _page_number(request)
-    rows, has_next = journal_rows(flt.qs, sort=sort, page=page, per_page=PER_PAGE) if flt.is_valid() else ([], False)
+    rows, has_next = (
+        journal_rows(flt.qs, sort=sort, page=page, per_page=PER_PAGE, user=request.user)
+        if flt.is_valid()
+        else ([], False)
+    )
     params = {k: v for k, v in request.GET.lists() if k not in ("page", "sort")}
     base_query = urlencode(params, doseq=True)
     headers = []

@@ -77,6 +77,8 @@ class Task(models.Model):
             # "My tasks": open tasks of a user by due date.
             models.Index(fields=["assignee", "status", "due_at"], name="task_assignee_status_due_idx"),
             models.Index(fields=["client", "status", "due_at"], name="task_client_status_due_idx"),
+            # An engineer's clients (the access rule): `client_id WHERE assignee_id = %s` as an index-only scan.
+            models.Index(fields=["assignee", "client"], name="task_assignee_client_idx"),
             # The reminder run: open tasks whose reminder has not been delivered yet.
             models.Index(
                 fields=["remind_at"],

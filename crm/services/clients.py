@@ -120,6 +120,9 @@ def client_update(
 ) -> Client:
     """Change a client's details (and, when given, replace its phones and emails); every change is audited."""
     _check_can_edit(by)
+    # Compared with the stored row: a form bound to this instance has already changed it in memory.
+    attnames = {name: Client._meta.get_field(name).attname for name in CLIENT_FIELDS}
+    before = Client.objects.filter(pk=client.pk).values(*attnames.values()).get()
     for key, value in fields.items():
         if key in CLIENT_FIELDS:
             setattr(client, key, value)
@@ -129,6 +132,9 @@ def client_update(
         client.save()
         if contact_points is not None:
             contact_points_sync(owner=client, points=contact_points)
+    changed = {name for name, attname in attnames.items() if getattr(client, attname) != before[attname]}
+    if changed:
+        transaction.on_commit(lambda: signals.client_changed.send(sender=Client, client=client, fields=changed, by=by))
     return client
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 from crm.models import SalesDocument, SalesDocumentLine
 from equipment.dates import add_months, add_years
 from equipment.models import Equipment, EquipmentSource, EquipmentStatus, EquipmentType
+from equipment.reference import journal_filter_choices_invalidate
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +33,8 @@ _LINE_FIELDS = (
     "document_id",
     "document__date",
     "document__client_id",
+    "document__client__region_id",
+    "document__client__responsible_id",
     "product__equipment_type_name",
     "product__manufacturer",
     "product__model_name",
@@ -92,6 +95,7 @@ def equipment_types_resolve(*, names: Iterable[str]) -> dict[str, EquipmentType]
     missing = [EquipmentType(name=name) for key, name in wanted.items() if key not in types]
     if missing:
         EquipmentType.objects.bulk_create(missing, ignore_conflicts=True)
+        journal_filter_choices_invalidate()  # bulk_create sends no post_save
         types = lookup()
     return types
 
@@ -158,6 +162,8 @@ def _register_chunk(document_ids: list[int]) -> int:
             units.append(
                 Equipment(
                     client_id=line.document__client_id,
+                    client_region_id=line.document__client__region_id,
+                    client_responsible_id=line.document__client__responsible_id,
                     equipment_type=equipment_type,
                     product_id=line.product_id,
                     manufacturer=line.product__manufacturer,

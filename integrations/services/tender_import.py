@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 from crm.models import ClientKind, User
 from equipment.dates import add_months
 from equipment.models import Equipment, EquipmentSource
+from equipment.services.client_copies import client_copies_for
 from equipment.services.equipment import compute_dates
 from integrations.models import ImportJob, ImportJobKind, ImportJobStatus, ImportRowError
 from integrations.models.tenders import MappingProfile, Tender, TenderBid, TenderEquipment, TenderItem
@@ -493,6 +494,8 @@ class _Writer:
         """Create one equipment record per unit of each newly inserted equipment item, and link it."""
         units: list[tuple[int, int, dict[str, Any]]] = []
         types = self.equipment.types_by_pk()
+        # Each unit carries copies of its client's region and responsible (the journal filters on them).
+        copies = client_copies_for({tenders[row["tender_id"]].customer_id for _item_id, row in items})
         note_format = _("Tender %(number)s")
         # Items of one tender and type mostly give the same record: build (and render) it once.
         records: dict[tuple, dict[str, Any]] = {}
@@ -506,6 +509,9 @@ class _Writer:
             if values is None:
                 values = records[record_key] = self._equipment_values(
                     tender, row, types, product_id=product_id, model=model, note_format=note_format
+                )
+                values["client_region_id"], values["client_responsible_id"] = copies.get(
+                    tender.customer_id, (None, None)
                 )
             for unit_index in range(_units(row["quantity"])):
                 units.append((item_id, unit_index, values))

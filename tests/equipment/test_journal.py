@@ -128,3 +128,42 @@ def test_output_is_escaped(as_user, manager):
     body = as_user(manager).get("/equipment/").content.decode()
     assert "<script>alert(1)</script>" not in body
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+
+
+@pytest.mark.parametrize("sort", ["maintenance", "-maintenance", "client", "-id"])
+def test_an_engineers_journal_is_sorted_like_everyone_elses(as_user, engineer, manager, sort):
+    for i, day in enumerate([dt.date(2027, 1, 1), dt.date(2026, 1, 1), None]):
+        client = ClientFactory(responsible=manager, name=f"Client {'CAB'[i]}")
+        EquipmentFactory(client=client, model=f"UNIT-{i}", next_maintenance_on=day, service_responsible=engineer)
+    order = lambda body: sorted(("UNIT-0", "UNIT-1", "UNIT-2"), key=body.index)  # noqa: E731
+    assert order(as_user(engineer).get("/equipment/", {"sort": sort}).content.decode()) == order(
+        as_user(manager).get("/equipment/", {"sort": sort}).content.decode()
+    )
+
+
+def test_head_and_engineer_pages_run_a_bounded_number_of_queries(
+    as_user, head, engineer, manager, django_assert_max_num_queries
+):
+    for _ in range(20):
+        EquipmentFactory(
+            client=ClientFactory(responsible=manager),
+            service_responsible=engineer,
+            next_maintenance_on=dt.date.today(),
+        )
+    for user in (head, engineer):
+        http = as_user(user)
+        with django_assert_max_num_queries(10):
+            response = http.get("/equipment/", {"sort": "client", "maintenance_within": 30})
+        assert response.status_code == 200
+        assert response.content.decode().count('data-testid="equipment-row"') == 20
+
+
+def test_the_type_filter_offers_types_created_after_the_list_was_cached(as_user, manager):
+    from equipment.services.shipments import equipment_types_resolve
+
+    http = as_user(manager)
+    assert "Chiller" not in http.get("/equipment/").content.decode()
+    EquipmentTypeFactory(name="Chiller")
+    equipment_types_resolve(names={"Dryer"})  # as shipments create them: in bulk
+    body = http.get("/equipment/").content.decode()
+    assert ">Chiller</option>" in body and ">Dryer</option>" in body

@@ -143,6 +143,15 @@ def test_it_turns_a_spreadsheet_into_parties_tenders_items_and_equipment(tmp_pat
     assert result.as_summary()["equipment"] == {"created": 2}
 
 
+def test_units_carry_their_customers_region_and_manager(tmp_path, admin_user, manager, ultrasound):
+    customer = ClientFactory(inn=CUSTOMER_INN, responsible=manager)
+    run(xlsx(tmp_path, tender_rows(items=(("Аппарат УЗИ Mindray DC-70", 3),))), by=admin_user)
+
+    assert set(Equipment.objects.values_list("client_id", "client_region_id", "client_responsible_id")) == {
+        (customer.pk, manager.region_id, manager.pk)
+    }
+
+
 def test_importing_the_same_file_twice_creates_nothing_twice(tmp_path, admin_user, ultrasound):
     path = xlsx(tmp_path, tender_rows(items=(("Аппарат УЗИ", 3), ("Гель для УЗИ", 10))))
     run(path, by=admin_user)
