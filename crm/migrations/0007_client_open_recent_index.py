@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('crm', '0005_contact_name_trigram_indexes'),
+        ('crm', '0006_task_assignee_client_index'),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     interaction) and stop at a page, instead of sorting every silent client of a region.
     PostgreSQL only: SQLite cannot put NULLS FIRST in an index."""
 
-    dependencies = [("crm", "0006_client_open_recent_index")]
+    dependencies = [("crm", "0007_client_open_recent_index")]
 
     operations = [
         PostgresOnlySQL(
