@@ -9,9 +9,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import Client, Contact, User
+from crm.models import Client, Contact, Product, User
 from crm.validators import validate_inn
-from equipment.models import Equipment, EquipmentType, ServiceVisit, VisitKind
+from equipment.models import Equipment, EquipmentComponent, EquipmentType, ServiceVisit, VisitKind
 from equipment.validators import PHOTO_EXTENSIONS, validate_photo
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d")
@@ -152,6 +152,70 @@ class EquipmentForm(forms.ModelForm):
 
     def clean_production_year(self):
         return clean_production_year(self.cleaned_data.get("production_year"))
+
+
+class ComponentForm(forms.ModelForm):
+    """One component of a unit: a name or a catalogue product, and its own serial number."""
+
+    class Meta:
+        model = EquipmentComponent
+        fields = ["name", "product", "serial_number"]
+
+    def __init__(self, *args, products=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = products if products is not None else Product.objects.none()
+        self.fields["product"].required = False
+        self.fields["name"].required = False
+        _style(self)
+
+    def clean(self):
+        data = super().clean()
+        if self.has_changed() and not data.get("DELETE") and not data.get("name") and not data.get("product"):
+            raise ValidationError(_("Enter the component's name or choose its product."))
+        return data
+
+
+class BaseComponentFormSet(forms.BaseInlineFormSet):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # One list of products for every row (the parts and accessories a unit is built from).
+        self._products = Product.objects.filter(
+            kind__in=["equipment", "accessory", "spare_part", "consumable"]
+        ).order_by("name")
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "products": self._products}
+
+    def changes(self) -> tuple[list, list]:
+        """(rows to save as (component or None, fields), components to remove) of a valid formset."""
+        rows, removed = [], []
+        for form in self.forms:
+            if not form.has_changed() and form.instance.pk is None:
+                continue
+            if self.can_delete and self._should_delete_form(form):
+                if form.instance.pk is not None:
+                    removed.append(form.instance)
+                continue
+            if form.has_changed():
+                fields = {
+                    name: form.cleaned_data.get(name) or ("" if name != "product" else None)
+                    for name in ComponentForm.Meta.fields
+                }
+                rows.append((form.instance if form.instance.pk else None, fields))
+        return rows, removed
+
+
+ComponentFormSet = forms.inlineformset_factory(
+    Equipment,
+    EquipmentComponent,
+    form=ComponentForm,
+    formset=BaseComponentFormSet,
+    fields=ComponentForm.Meta.fields,
+    extra=2,
+    can_delete=True,
+    max_num=50,
+    validate_max=True,
+)
 
 
 class ServiceVisitForm(forms.ModelForm):

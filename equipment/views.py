@@ -21,7 +21,14 @@ from crm.models import Client
 from crm.selections import clean_params
 from equipment.access import get_equipment_for
 from equipment.filters import DEFAULT_SORT, SORTS
-from equipment.forms import EquipmentForm, PhotoForm, QuickEquipmentForm, SaveSelectionForm, ServiceVisitForm
+from equipment.forms import (
+    ComponentFormSet,
+    EquipmentForm,
+    PhotoForm,
+    QuickEquipmentForm,
+    SaveSelectionForm,
+    ServiceVisitForm,
+)
 from equipment.models import Equipment
 from equipment.selectors import equipment_filter, journal_rows, journal_summary
 from equipment.services.equipment import (
@@ -273,9 +280,17 @@ def equipment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def equipment_edit(request: HttpRequest, pk: int) -> HttpResponse:
     equipment = get_equipment_for(request.user, pk, queryset=Equipment.objects.select_related("client"))
     form = EquipmentForm(request.POST or None, instance=equipment, user=request.user)
-    if request.method == "POST" and form.is_valid():
+    # The components table comes with the page; a post without it changes no component.
+    components = None
+    if request.user.has_perm("equipment.change_equipmentcomponent") and (
+        request.method != "POST" or "components-TOTAL_FORMS" in request.POST
+    ):
+        components = ComponentFormSet(request.POST or None, instance=equipment, prefix="components")
+    if request.method == "POST" and form.is_valid() and (components is None or components.is_valid()):
         fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
         fresh = Equipment.objects.get(pk=equipment.pk)
+        if components is not None:
+            fields["components"] = components.changes()
         try:
             equipment_update(equipment=fresh, by=request.user, **fields)
         except ValidationError as exc:
@@ -283,7 +298,7 @@ def equipment_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The equipment is saved."))
             return redirect(fresh)
-    return render(request, "equipment/edit.html", {"form": form, "equipment": equipment})
+    return render(request, "equipment/edit.html", {"form": form, "equipment": equipment, "components": components})
 
 
 @login_required

@@ -15,6 +15,7 @@ from crm.models import Client, User
 from equipment.dates import add_months, add_years
 from equipment.models import (
     Equipment,
+    EquipmentComponent,
     EquipmentPhoto,
     EquipmentSource,
     EquipmentStatus,
@@ -105,10 +106,15 @@ def equipment_create(*, by: User, client: Client, equipment_type: EquipmentType,
 
 @transaction.atomic
 def equipment_update(*, equipment: Equipment, by: User, **fields: Any) -> Equipment:
-    """Change equipment fields (audited field by field by django-auditlog)."""
+    """Change equipment fields (audited field by field by django-auditlog).
+
+    `components`, when given, is (rows, removed) for `equipment_components_update`, saved in
+    the same transaction.
+    """
     _require(by, "equipment.change_equipment")
     _require_client(by, equipment.client)
     contacts = fields.pop("contacts", None)
+    components = fields.pop("components", None)
     for name, value in fields.items():
         setattr(equipment, name, value)
     compute_dates(equipment)
@@ -116,7 +122,44 @@ def equipment_update(*, equipment: Equipment, by: User, **fields: Any) -> Equipm
     equipment.save()
     if contacts is not None:
         equipment.contacts.set(contacts)
+    if components is not None:
+        rows, removed = components
+        if rows or removed:
+            equipment_components_update(equipment=equipment, by=by, rows=rows, removed=removed)
     return equipment
+
+
+@transaction.atomic
+def equipment_components_update(
+    *,
+    equipment: Equipment,
+    by: User,
+    rows: list[tuple[EquipmentComponent | None, dict[str, Any]]] = (),
+    removed: list[EquipmentComponent] = (),
+) -> None:
+    """Add, change and remove the components of a unit (each with its own serial number).
+
+    `rows` pairs an existing component (None for a new one) with its fields (name, product,
+    serial_number); `removed` are components taken off the unit. Every change, removals
+    included, is kept field by field in the audit log.
+    """
+    _require(by, "equipment.change_equipmentcomponent")
+    _require_client(by, equipment.client)
+    for component in [*removed, *(c for c, _f in rows if c is not None)]:
+        if component.equipment_id != equipment.pk:
+            raise PermissionDenied
+    for component in removed:
+        component.delete()
+    for component, fields in rows:
+        if component is None:
+            _require(by, "equipment.add_equipmentcomponent")
+            component = EquipmentComponent(equipment=equipment)
+        for name, value in fields.items():
+            setattr(component, name, value)
+        if not component.name and component.product_id is None:
+            raise ValidationError(_("A component needs a name or a product."))
+        component.full_clean()
+        component.save()
 
 
 @transaction.atomic

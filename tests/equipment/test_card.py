@@ -154,3 +154,98 @@ def test_a_photo_that_is_not_an_image_is_refused(as_user, unit, engineer):
 def test_equipment_type_defaults(db):
     kind = EquipmentTypeFactory(name="Dryer")
     assert (kind.maintenance_lead_days, kind.warranty_lead_days) == (30, 30)
+
+
+def _edit_data(unit, engineer, rows, *, initial=0):
+    data = {
+        "equipment_type": unit.equipment_type_id,
+        "manufacturer": unit.manufacturer,
+        "model": unit.model,
+        "serial_number": unit.serial_number,
+        "source": "manual",
+        "status": "in_operation",
+        "service_responsible": engineer.pk,
+        "components-TOTAL_FORMS": len(rows),
+        "components-INITIAL_FORMS": initial,
+        "components-MIN_NUM_FORMS": 0,
+        "components-MAX_NUM_FORMS": 1000,
+    }
+    for index, row in enumerate(rows):
+        data.update({f"components-{index}-{key}": value for key, value in row.items()})
+    return data
+
+
+def test_components_are_added_changed_and_removed_on_the_edit_page_with_history(as_user, unit, engineer):
+    from auditlog.models import LogEntry
+
+    from equipment.models import EquipmentComponent
+
+    http = as_user(engineer)
+    page = http.get(f"/equipment/{unit.pk}/edit/")
+    assert 'data-testid="components"' in page.content.decode()
+    part = ProductFactory(name="Блок управления", kind="spare_part")
+
+    added = http.post(
+        f"/equipment/{unit.pk}/edit/",
+        _edit_data(
+            unit,
+            engineer,
+            [{"name": "Компрессорная головка", "serial_number": "HD-1"}, {"product": part.pk, "serial_number": "CU-7"}],
+        ),
+    )
+
+    assert added.status_code == 302
+    head, unit_ = EquipmentComponent.objects.order_by("pk")
+    assert (head.name, head.serial_number) == ("Компрессорная головка", "HD-1")
+    assert (unit_.product, unit_.serial_number) == (part, "CU-7")
+
+    changed = http.post(
+        f"/equipment/{unit.pk}/edit/",
+        _edit_data(
+            unit,
+            engineer,
+            [
+                {"id": head.pk, "name": "Компрессорная головка", "serial_number": "HD-2"},
+                {"id": unit_.pk, "product": part.pk, "serial_number": "CU-7", "DELETE": "on"},
+            ],
+            initial=2,
+        ),
+    )
+
+    assert changed.status_code == 302
+    assert list(EquipmentComponent.objects.values_list("serial_number", flat=True)) == ["HD-2"]
+    history = LogEntry.objects.filter(content_type__model="equipmentcomponent")
+    assert history.filter(action=LogEntry.Action.DELETE, object_repr="Блок управления").exists()
+    assert any("HD-1" in str(entry.changes) for entry in history.filter(action=LogEntry.Action.UPDATE))
+    body = http.get(f"/equipment/{unit.pk}/").content.decode()
+    assert "HD-2" in body and "CU-7" not in body
+
+
+def test_a_component_row_without_name_or_product_is_an_error_and_saves_nothing(as_user, unit, engineer):
+    from equipment.models import EquipmentComponent
+
+    response = as_user(engineer).post(
+        f"/equipment/{unit.pk}/edit/", _edit_data(unit, engineer, [{"serial_number": "X-1"}]) | {"model": "GA-99"}
+    )
+
+    assert response.status_code == 200
+    assert "Enter the component" in response.content.decode()
+    assert not EquipmentComponent.objects.exists()
+    unit.refresh_from_db()
+    assert unit.model == "GA-90"  # the unit's own fields are not saved either
+
+
+def test_components_of_another_unit_cannot_be_changed_through_this_one(as_user, unit, engineer):
+    from equipment.models import EquipmentComponent
+
+    other = EquipmentFactory(client=unit.client)
+    foreign = EquipmentComponent.objects.create(equipment=other, name="Чужой узел", serial_number="F-1")
+
+    as_user(engineer).post(
+        f"/equipment/{unit.pk}/edit/",
+        _edit_data(unit, engineer, [{"id": foreign.pk, "name": "Чужой узел", "serial_number": "F-2"}], initial=1),
+    )
+
+    foreign.refresh_from_db()
+    assert foreign.serial_number == "F-1" and foreign.equipment == other
+    assert not EquipmentComponent.objects.filter(equipment=other).exclude(pk=foreign.pk).exists()
