@@ -23,8 +23,9 @@ from crm.models import (
 
 @admin.register(Region)
 class RegionAdmin(admin.ModelAdmin):
-    list_display = ["name", "code"]
+    list_display = ["name", "code", "service_engineer"]
     search_fields = ["name", "code"]
+    list_select_related = ["service_engineer"]
 
 
 @admin.register(Department)

@@ -228,6 +228,11 @@ def _users(ref: _Ref) -> dict[str, User]:
             if spec.username == "head2":
                 user.managed_regions.add(ref.regions["C"])
         users[spec.username] = user
+        # Each region's demo engineer takes the new equipment of its clients who have none yet.
+        region = ref.regions[spec.region]
+        if spec.role == Role.ENGINEER and region.service_engineer_id is None:
+            region.service_engineer = user
+            region.save(update_fields=["service_engineer"])
     return users
 
 

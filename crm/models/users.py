@@ -17,6 +17,17 @@ def validate_time_zone(value: str) -> None:
 class Region(models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True)
     code = models.CharField(_("code"), max_length=20, blank=True)
+    # Takes the new units of the region's clients who have no engineer yet (shipments, quick entry).
+    service_engineer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"role": "engineer", "is_active": True},
+        verbose_name=_("service engineer"),
+        help_text=_("Services the new equipment of the region's clients who have no engineer yet."),
+    )
 
     class Meta:
         ordering = ["name"]

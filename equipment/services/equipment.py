@@ -7,7 +7,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,6 +22,7 @@ from equipment.models import (
     ServiceVisit,
     VisitKind,
 )
+from equipment.services.shipments import default_service_responsibles
 
 
 def _require(user: User, perm: str) -> None:
@@ -73,16 +73,10 @@ def compute_dates(equipment: Equipment) -> None:
 
 
 def default_service_responsible(client: Client) -> User | None:
-    """The engineer who services most of the client's other equipment, else none."""
-    row = (
-        Equipment.objects.filter(client=client, is_archived=False, service_responsible__isnull=False)
-        .values("service_responsible")
-        .order_by()
-        .annotate(n=Count("pk"))
-        .order_by("-n", "service_responsible")
-        .first()
-    )
-    return User.objects.filter(pk=row["service_responsible"]).first() if row else None
+    """The engineer who services most of the client's other equipment, else the service
+    engineer of the client's region, else none."""
+    engineer_id = default_service_responsibles(client_ids=[client.pk]).get(client.pk)
+    return User.objects.filter(pk=engineer_id).first() if engineer_id else None
 
 
 @transaction.atomic

@@ -11,7 +11,7 @@ from django.db.models.functions import Lower
 from django.utils import translation
 from django.utils.translation import gettext
 
-from crm.models import SalesDocument, SalesDocumentLine
+from crm.models import Client, SalesDocument, SalesDocumentLine
 from equipment.dates import add_months, add_years
 from equipment.models import Equipment, EquipmentSource, EquipmentStatus, EquipmentType
 from equipment.reference import journal_filter_choices_invalidate
@@ -101,9 +101,11 @@ def equipment_types_resolve(*, names: Iterable[str]) -> dict[str, EquipmentType]
 
 
 def default_service_responsibles(*, client_ids: Iterable[int]) -> dict[int, int]:
-    """Return {client id: engineer id}: who services most of each client's equipment (one query)."""
+    """Return {client id: engineer id}: who services most of each client's equipment, else the
+    service engineer of the client's region (two queries)."""
+    client_ids = list(client_ids)
     rows = (
-        Equipment.objects.filter(client_id__in=list(client_ids), is_archived=False, service_responsible__isnull=False)
+        Equipment.objects.filter(client_id__in=client_ids, is_archived=False, service_responsible__is_active=True)
         .values("client_id", "service_responsible_id")
         .order_by()
         .annotate(n=Count("pk"))
@@ -112,6 +114,13 @@ def default_service_responsibles(*, client_ids: Iterable[int]) -> dict[int, int]
     engineers: dict[int, int] = {}
     for row in rows:
         engineers.setdefault(row["client_id"], row["service_responsible_id"])
+    rest = [pk for pk in client_ids if pk not in engineers]
+    if rest:
+        engineers.update(
+            Client.objects.filter(pk__in=rest, region__service_engineer__is_active=True).values_list(
+                "pk", "region__service_engineer_id"
+            )
+        )
     return engineers
 
 

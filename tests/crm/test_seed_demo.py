@@ -76,6 +76,8 @@ def test_it_creates_the_demo_logins_with_their_roles_and_regions(frozen):
     assert users["manager2"].region != region_a
     assert region_a.name == "Москва и Московская область"
     assert users["manager2"].region.name == "Санкт-Петербург и Ленинградская область"
+    assert region_a.service_engineer == users["engineer"]
+    assert users["manager2"].region.service_engineer == users["engineer2"]
     assert {u.language for u in users.values()} == {"ru"}
     assert "Asia/Vladivostok" in {u.time_zone for u in users.values()}
     assert all(u.check_password("demo") for u in users.values())

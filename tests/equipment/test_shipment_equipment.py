@@ -112,6 +112,28 @@ def test_it_assigns_the_engineer_who_services_the_clients_other_equipment(manage
     assert Equipment.objects.get(shipment_document=document).service_responsible == engineer
 
 
+def test_a_client_without_an_engineer_gets_the_service_engineer_of_its_region(manager, engineer):
+    from tests.factories import UserFactory
+
+    region = manager.region
+    region.service_engineer = engineer
+    region.save()
+    retired = UserFactory(role="engineer", is_active=False)
+    newcomer = ClientFactory(responsible=manager, region=region)
+    serviced = ClientFactory(responsible=manager, region=region)
+    EquipmentFactory(client=serviced, service_responsible=retired)  # its only engineer has left
+    elsewhere = ClientFactory(responsible=manager, region=None)
+    documents = [
+        make_shipment(client, [(ProductFactory(), 1, [])], number=str(n))
+        for n, client in enumerate((newcomer, serviced, elsewhere))
+    ]
+
+    _send(*documents)
+
+    engineers = {e.client_id: e.service_responsible for e in Equipment.objects.filter(shipment_document__in=documents)}
+    assert engineers == {newcomer.pk: engineer, serviced.pk: engineer, elsewhere.pk: None}
+
+
 def test_it_ignores_consumables_unposted_documents_and_invoices(manager):
     client = ClientFactory(responsible=manager)
     consumable = ProductFactory(kind="consumable")
