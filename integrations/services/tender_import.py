@@ -17,12 +17,13 @@ import queue
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -39,10 +40,17 @@ from equipment.services.equipment import compute_dates
 from integrations.models import ImportJob, ImportJobKind, ImportJobStatus, ImportRowError
 from integrations.models.tenders import MappingProfile, Tender, TenderBid, TenderEquipment, TenderItem
 from integrations.parsers.spreadsheet import FileRejected
-from integrations.parsers.tenders import ParsedTender, RowError, iter_tender_file
+from integrations.parsers.tenders import ParsedTender, RowError, TenderItemData, iter_tender_file
 from integrations.parsers.tenders.files import TenderStream
 from integrations.services.bulk_copy import copy_insert, copy_lines, csv_line, is_postgres, reserve_ids
-from integrations.services.tender_matching import EquipmentMatcher, PartyRef, RegionMatcher, party_ref, resolve_parties
+from integrations.services.tender_matching import (
+    EquipmentGuess,
+    EquipmentMatcher,
+    PartyRef,
+    RegionMatcher,
+    party_ref,
+    resolve_parties,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -115,23 +123,51 @@ class TenderImportResult:
         }
 
 
-# --- keys ------------------------------------------------------------------------------------
+# --- documents prepared for the writer --------------------------------------------------------
 
 
-_KEYS = "_import_keys"
+class _Line(NamedTuple):
+    """An item of a prepared document: its identity and its CSV columns that need no database id."""
+
+    key: str
+    position: int
+    name: str
+    okpd2: str
+    quantity: Decimal | None
+    # "name","okpd2",quantity,"unit",unit_price,item_sum: the middle of the item's COPY line.
+    csv: str
+    item: TenderItemData
 
 
-def _prepare(parsed: ParsedTender) -> None:
-    """Compute the keys of a parsed tender ahead (in the reader thread, while the writer waits for the database)."""
-    parsed.__dict__[_KEYS] = (_tender_key(parsed), _line_keys(parsed))
+class _Doc:
+    """A parsed tender with everything the writer needs of it that needs no database.
 
+    Prepared in the reader thread (see `_read_ahead`) while the writer waits for the
+    database, so the writer itself only looks up, assigns ids and streams.
+    """
 
-def _keys_of(parsed: ParsedTender) -> tuple[tuple[str, str], list[str]]:
-    """Return (tender key, line keys) of a parsed tender, prepared ahead or now."""
-    keys = parsed.__dict__.get(_KEYS)
-    if keys is None:
-        keys = parsed.__dict__[_KEYS] = (_tender_key(parsed), _line_keys(parsed))
-    return keys
+    __slots__ = ("bidders", "customer", "lines", "match_key", "parsed", "region_id", "values", "winner")
+
+    def __init__(self, parsed: ParsedTender, *, regions: RegionMatcher) -> None:
+        number, self.match_key = _tender_key(parsed)
+        self.parsed = parsed
+        self.customer = party_ref(parsed.customer)
+        self.winner = party_ref(parsed.winner)
+        self.bidders = [(bid, party_ref(bid.party)) for bid in parsed.bids]
+        self.region_id = regions.match(parsed.region)
+        # The keys in the order of the tender COPY columns (winner_id is added by the writer).
+        self.values: dict[str, Any] = {
+            "number": number,
+            "law": str(parsed.law) if parsed.law else "",
+            "region_id": self.region_id,
+            "region_name": (parsed.region or "")[:255],
+            "publish_date": parsed.publish_date,
+            "contract_date": parsed.contract_date,
+            "contract_sum": parsed.contract_sum,
+            "contract_number": (parsed.contract_number or "")[:100],
+            "registry_number": (parsed.registry_number or "")[:100],
+        }
+        self.lines = _lines(parsed)
 
 
 def _tender_key(parsed: ParsedTender) -> tuple[str, str]:
@@ -152,17 +188,40 @@ def _tender_key(parsed: ParsedTender) -> tuple[str, str]:
     return "", "~" + hashlib.sha1(fingerprint.encode(), usedforsecurity=False).hexdigest()
 
 
-def _line_keys(parsed: ParsedTender) -> list[str]:
-    """Return the line key of each item: normalized name + OKPD2 + occurrence of the pair."""
+def _lines(parsed: ParsedTender) -> list[_Line]:
+    """Return the items of a parsed tender with their line keys and the id-free part of their COPY line."""
     seen: Counter[tuple[str, str]] = Counter()
-    keys = []
-    for item in parsed.items:
-        pair = (" ".join((item.name or "").lower().replace("ё", "е").split()), item.okpd2 or "")
+    lines = []
+    for position, item in enumerate(parsed.items, start=1):
+        name = item.name or ""
+        okpd2 = item.okpd2 or ""
+        pair = (_normalized(name), okpd2)
         occurrence = seen[pair]
         seen[pair] += 1
-        raw = f"{pair[0]}|{pair[1]}|{occurrence}"
-        keys.append(hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest())
-    return keys
+        quantity = item.quantity
+        csv = (
+            f"{_csv_text(name[:1000])},{_csv_text(okpd2[:20])},{'' if quantity is None else quantity},"
+            f"{_csv_text((item.unit or '')[:50])},{'' if item.unit_price is None else item.unit_price},"
+            f"{'' if item.sum is None else item.sum}"
+        )
+        lines.append(_Line(_line_key(*pair, occurrence), position, name[:1000], okpd2[:20], quantity, csv, item))
+    return lines
+
+
+@lru_cache(maxsize=65536)
+def _normalized(name: str) -> str:
+    """Return an item name as its line key sees it (the same goods fill thousands of rows: cached)."""
+    return " ".join(name.lower().replace("ё", "е").split())
+
+
+@lru_cache(maxsize=65536)
+def _line_key(normalized_name: str, okpd2: str, occurrence: int) -> str:
+    """Return the line key of an item: normalized name + OKPD2 + occurrence of the pair in its tender."""
+    return hashlib.sha1(f"{normalized_name}|{okpd2}|{occurrence}".encode(), usedforsecurity=False).hexdigest()
+
+
+def _csv_text(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
 
 
 def _bid_key(bid, ref: PartyRef | None) -> str | None:
@@ -197,6 +256,57 @@ class _NewTender:
         self.contract_number = row["contract_number"]
         self.winner_id = row["winner_id"]
         self.contract_date = row["contract_date"]
+
+
+# The columns of the item COPY lines, in the order `_NewItem.csv_line` renders them.
+_ITEM_COLUMNS = (
+    "id",
+    "tender_id",
+    "line_key",
+    "position",
+    "name",
+    "okpd2",
+    "quantity",
+    "unit",
+    "unit_price",
+    "item_sum",
+    "equipment_type_id",
+    "manufacturer",
+)
+
+
+class _NewItem:
+    """An item line to add to a tender, with the equipment it was recognised as (if any)."""
+
+    __slots__ = ("guess", "line", "tender_id")
+
+    def __init__(self, tender_id: int, line: _Line, guess: EquipmentGuess | None) -> None:
+        self.tender_id = tender_id
+        self.line = line
+        self.guess = guess
+
+    def csv_line(self, pk: int) -> str:
+        """Render the item's COPY line (see `_ITEM_COLUMNS`) with its id."""
+        line, guess = self.line, self.guess
+        recognised = ',""' if guess is None else f"{guess.equipment_type.pk},{_csv_text(guess.manufacturer[:200])}"
+        return f'{pk},{self.tender_id},"{line.key}",{line.position},{line.csv},{recognised}'
+
+    def row(self) -> dict[str, Any]:
+        """Return the item's field values (for the conflict-skipping and non-PostgreSQL inserts)."""
+        line, guess = self.line, self.guess
+        return {
+            "tender_id": self.tender_id,
+            "line_key": line.key,
+            "position": line.position,
+            "name": line.name,
+            "okpd2": line.okpd2,
+            "quantity": line.quantity,
+            "unit": (line.item.unit or "")[:50],
+            "unit_price": line.item.unit_price,
+            "item_sum": line.item.sum,
+            "equipment_type_id": guess.equipment_type.pk if guess else None,
+            "manufacturer": (guess.manufacturer if guess else "")[:200],
+        }
 
 
 _FILLABLE = (
@@ -251,36 +361,27 @@ class _Writer:
 
     # tenders
 
-    def write(self, batch: list[ParsedTender]) -> None:
-        """Write one batch of parsed tenders in one transaction."""
-        if batch:
-            with transaction.atomic():
-                self._write(batch)
+    def prepare(self, parsed: ParsedTender) -> _Doc:
+        """Prepare a parsed tender for `write` (needs no database: runs in the reader thread)."""
+        return _Doc(parsed, regions=self.regions)
 
-    def _write(self, batch: list[ParsedTender]) -> None:
-        clients = self._resolve(batch)
+    def write(self, batch: list[_Doc | ParsedTender]) -> None:
+        """Write one batch of (prepared) parsed tenders in one transaction."""
+        if batch:
+            docs = [doc if isinstance(doc, _Doc) else self.prepare(doc) for doc in batch]
+            with transaction.atomic():
+                self._write(docs)
+
+    def _write(self, docs: list[_Doc]) -> None:
+        clients = self._resolve(docs)
         merged: dict[tuple[str, int | None], dict[str, Any]] = {}
-        for parsed in batch:
-            number, match_key = _keys_of(parsed)[0]
-            customer_ref = party_ref(parsed.customer)
-            customer_id = clients.get(customer_ref.key) if customer_ref else None
-            winner_ref = party_ref(parsed.winner)
-            winner_id = clients.get(winner_ref.key) if winner_ref else None
+        for doc in docs:
+            customer_id = clients.get(doc.customer.key) if doc.customer else None
+            winner_id = clients.get(doc.winner.key) if doc.winner else None
             if winner_id is None:
-                winner_id = self._winner_from_bids(parsed, clients)
-            values = {
-                "number": number,
-                "law": str(parsed.law) if parsed.law else "",
-                "winner_id": winner_id,
-                "region_id": self.regions.match(parsed.region),
-                "region_name": (parsed.region or "")[:255],
-                "publish_date": parsed.publish_date,
-                "contract_date": parsed.contract_date,
-                "contract_sum": parsed.contract_sum,
-                "contract_number": (parsed.contract_number or "")[:100],
-                "registry_number": (parsed.registry_number or "")[:100],
-            }
-            _merge_entry(merged, (match_key, customer_id), values, [parsed])
+                winner_id = self._winner_from_bids(doc, clients)
+            doc.values["winner_id"] = winner_id
+            _merge_entry(merged, (doc.match_key, customer_id), doc.values, [doc])
         # A protocol names no customer: it joins the contract of the same purchase number.
         with_customer = {match_key: key for key in merged if (match_key := key[0]) and key[1] is not None}
         for key in [key for key in merged if key[1] is None and key[0] in with_customer]:
@@ -290,24 +391,22 @@ class _Writer:
         self._upsert_items(merged, tenders)
         self._upsert_bids(merged, tenders, clients)
 
-    def _winner_from_bids(self, parsed: ParsedTender, clients: Mapping[str, int]) -> int | None:
-        for bid in parsed.bids:
-            if bid.rating == 1 and (ref := party_ref(bid.party)) is not None:
+    def _winner_from_bids(self, doc: _Doc, clients: Mapping[str, int]) -> int | None:
+        for bid, ref in doc.bidders:
+            if bid.rating == 1 and ref is not None:
                 return clients.get(ref.key)
         return None
 
-    def _resolve(self, batch: list[ParsedTender]) -> dict[str, int]:
+    def _resolve(self, docs: list[_Doc]) -> dict[str, int]:
         customers: dict[str, tuple[PartyRef, str, int | None]] = {}
         competitors: dict[str, tuple[PartyRef, str, int | None]] = {}
-        for parsed in batch:
-            region_id = self.regions.match(parsed.region)
-            ref = party_ref(parsed.customer)
+        for doc in docs:
+            ref = doc.customer
             if ref is not None:
-                customers.setdefault(ref.key, (ref, ClientKind.CUSTOMER, region_id))
-            for party in (parsed.winner, *(bid.party for bid in parsed.bids)):
-                ref = party_ref(party)
+                customers.setdefault(ref.key, (ref, ClientKind.CUSTOMER, doc.region_id))
+            for ref in (doc.winner, *(bid_ref for _bid, bid_ref in doc.bidders)):
                 if ref is not None and ref.key not in customers:
-                    competitors.setdefault(ref.key, (ref, ClientKind.COMPETITOR, region_id))
+                    competitors.setdefault(ref.key, (ref, ClientKind.COMPETITOR, doc.region_id))
         # Parties are resolved once per file: the same customers and winners fill thousands of rows.
         wanted = {key: value for key, value in {**competitors, **customers}.items() if key not in self.parties}
         found, created = resolve_parties(wanted, by_id=self.by_id)
@@ -409,33 +508,17 @@ class _Writer:
         return targets
 
     def _upsert_items(self, merged, tenders: dict[Any, Tender]) -> None:
-        lines: dict[tuple[int, str], dict[str, Any]] = {}
+        lines: dict[tuple[int, str], _Line] = {}
         by_pk: dict[int, Tender] = {}
         for key, entry in merged.items():
             tender = tenders.get(key)
             if tender is None:
                 continue
-            by_pk[tender.pk] = tender
-            for parsed in entry["docs"]:
-                for position, (item, line_key) in enumerate(zip(parsed.items, _keys_of(parsed)[1], strict=True)):
-                    if (tender.pk, line_key) in lines:
-                        continue
-                    name = (item.name or "")[:1000]
-                    okpd2 = (item.okpd2 or "")[:20]
-                    guess = self.equipment.match(name, okpd2)
-                    lines[(tender.pk, line_key)] = {
-                        "tender_id": tender.pk,
-                        "line_key": line_key,
-                        "position": position + 1,
-                        "name": name,
-                        "okpd2": okpd2,
-                        "quantity": item.quantity,
-                        "unit": (item.unit or "")[:50],
-                        "unit_price": item.unit_price,
-                        "item_sum": item.sum,
-                        "equipment_type_id": guess.equipment_type.pk if guess else None,
-                        "manufacturer": (guess.manufacturer if guess else "")[:200],
-                    }
+            pk = tender.pk
+            by_pk[pk] = tender
+            for doc in entry["docs"]:
+                for line in doc.lines:
+                    lines.setdefault((pk, line.key), line)
         if not lines:
             return
         # Tenders created by this batch have no items yet: only the others are looked up.
@@ -445,69 +528,66 @@ class _Writer:
             if known
             else set()
         )
-        new = [row for key, row in lines.items() if key not in existing]
+        match = self.equipment.match
+        new = [
+            _NewItem(tender_id, line, match(line.name, line.okpd2))
+            for (tender_id, line_key), line in lines.items()
+            if (tender_id, line_key) not in existing
+        ]
         if not new:
             return
         inserted = self._insert_items(new)
         self.result.items_created += len(inserted)
-        equipment_items = [
-            (item_id, lines[(tender_id, line_key)])
-            for item_id, tender_id, line_key in inserted
-            if lines[(tender_id, line_key)]["equipment_type_id"] is not None
-        ]
+        equipment_items = [(item_id, item) for item_id, item in inserted if item.guess is not None]
         if equipment_items:
             self._create_equipment(equipment_items, by_pk)
 
     @staticmethod
-    def _insert_items(rows: list[dict[str, Any]]) -> list[tuple[int, int, str]]:
-        """Insert item rows, skipping lines already there; return (id, tender id, line key) of those inserted."""
+    def _insert_items(items: list[_NewItem]) -> list[tuple[int, _NewItem]]:
+        """Insert new items, skipping lines already there; return (id, item) of those inserted."""
         if is_postgres():
             # Looked up first, so new unless a concurrent import has just written some: then the
             # straight COPY fails in its savepoint and the rows go through a conflict-skipping insert.
-            attnames = list(rows[0])
             try:
                 with transaction.atomic():
-                    ids = reserve_ids(TenderItem, len(rows))
-                    copy_lines(
-                        TenderItem,
-                        ["id", *attnames],
-                        (
-                            f"{pk},{csv_line([row[name] for name in attnames])}"
-                            for pk, row in zip(ids, rows, strict=True)
-                        ),
-                    )
+                    ids = reserve_ids(TenderItem, len(items))
+                    copy_lines(TenderItem, _ITEM_COLUMNS, map(_NewItem.csv_line, items, ids))
             except IntegrityError:
-                return copy_insert(TenderItem, rows, ignore_conflicts=True, returning=("id", "tender_id", "line_key"))
-            return [(pk, row["tender_id"], row["line_key"]) for pk, row in zip(ids, rows, strict=True)]
-        TenderItem.objects.bulk_create([TenderItem(**row) for row in rows], ignore_conflicts=True, batch_size=2000)
-        wanted = {(row["tender_id"], row["line_key"]) for row in rows}
+                by_key = {(item.tender_id, item.line.key): item for item in items}
+                inserted = copy_insert(
+                    TenderItem,
+                    [item.row() for item in items],
+                    ignore_conflicts=True,
+                    returning=("id", "tender_id", "line_key"),
+                )
+                return [(pk, by_key[(tender_id, line_key)]) for pk, tender_id, line_key in inserted]
+            return list(zip(ids, items, strict=True))
+        TenderItem.objects.bulk_create([TenderItem(**item.row()) for item in items], ignore_conflicts=True)
+        by_key = {(item.tender_id, item.line.key): item for item in items}
         return [
-            (pk, tender_id, line_key)
+            (pk, by_key[(tender_id, line_key)])
             for pk, tender_id, line_key in TenderItem.objects.filter(
-                tender_id__in={tender_id for tender_id, _key in wanted}, equipment_links__isnull=True
+                tender_id__in={item.tender_id for item in items}, equipment_links__isnull=True
             ).values_list("pk", "tender_id", "line_key")
-            if (tender_id, line_key) in wanted
+            if (tender_id, line_key) in by_key
         ]
 
-    def _create_equipment(self, items: list[tuple[int, dict[str, Any]]], tenders: dict[int, Tender]) -> None:
+    def _create_equipment(self, items: list[tuple[int, _NewItem]], tenders: dict[int, Tender]) -> None:
         """Create one equipment record per unit of each newly inserted equipment item, and link it."""
         units: list[tuple[int, int, dict[str, Any]]] = []
         types = self.equipment.types_by_pk()
         note_format = _("Tender %(number)s")
         # Items of one tender and type mostly give the same record: build (and render) it once.
         records: dict[tuple, dict[str, Any]] = {}
-        for item_id, row in items:
-            tender = tenders[row["tender_id"]]
-            guess = self.equipment.match(row["name"], row["okpd2"])
-            product_id = guess.product_id if guess else None
-            model = (guess.model if guess else "")[:200]
-            record_key = (tender.pk, row["equipment_type_id"], product_id, row["manufacturer"], model)
+        for item_id, item in items:
+            guess = item.guess
+            record_key = (item.tender_id, guess)
             values = records.get(record_key)
             if values is None:
                 values = records[record_key] = self._equipment_values(
-                    tender, row, types, product_id=product_id, model=model, note_format=note_format
+                    tenders[item.tender_id], guess, types, note_format=note_format
                 )
-            for unit_index in range(_units(row["quantity"])):
+            for unit_index in range(_units(item.line.quantity)):
                 units.append((item_id, unit_index, values))
         if not units:
             return
@@ -542,23 +622,18 @@ class _Writer:
         self.result.equipment_created += len(ids)
 
     def _equipment_values(
-        self,
-        tender: Tender,
-        row: dict[str, Any],
-        types: dict[int, Any],
-        *,
-        product_id: int | None,
-        model: str,
-        note_format: str,
+        self, tender: Tender, guess: EquipmentGuess, types: dict[int, Any], *, note_format: str
     ) -> dict[str, Any]:
         """Return the field values of the equipment records of an item (the same for every unit)."""
         note = note_format % {"number": tender.number or tender.contract_number or "—"}
+        product_id = guess.product_id
+        type_id = guess.equipment_type.pk
         values = {
             "client_id": tender.customer_id,
-            "equipment_type_id": row["equipment_type_id"],
+            "equipment_type_id": type_id,
             "product_id": product_id,
-            "manufacturer": row["manufacturer"],
-            "model": model,
+            "manufacturer": guess.manufacturer[:200],
+            "model": guess.model[:200],
             "source": _TENDER_SOURCE,
             "competitor_id": tender.winner_id,
             "source_note": note[:255],
@@ -570,7 +645,7 @@ class _Writer:
         }
         if product_id is not None:
             # The catalogue knows warranty and service life: let the equipment app compute the dates.
-            equipment = Equipment(equipment_type=types[row["equipment_type_id"]], **values)
+            equipment = Equipment(equipment_type=types[type_id], **values)
             compute_dates(equipment)
             values.update(
                 warranty_until=equipment.warranty_until,
@@ -578,7 +653,7 @@ class _Writer:
                 next_maintenance_on=equipment.next_maintenance_on,
             )
         else:
-            interval = types[row["equipment_type_id"]].maintenance_interval_months
+            interval = types[type_id].maintenance_interval_months
             if interval and tender.contract_date:
                 values["next_maintenance_on"] = add_months(tender.contract_date, interval)
         return values
@@ -589,9 +664,8 @@ class _Writer:
             tender = tenders.get(key)
             if tender is None:
                 continue
-            for parsed in entry["docs"]:
-                for bid in parsed.bids:
-                    ref = party_ref(bid.party)
+            for doc in entry["docs"]:
+                for bid, ref in doc.bidders:
                     bid_key = _bid_key(bid, ref)
                     if bid_key is None:
                         continue
@@ -627,7 +701,7 @@ class _Writer:
             )
 
 
-def _merge_entry(merged: dict, key: tuple[str, int | None], values: dict[str, Any], docs: list[ParsedTender]) -> None:
+def _merge_entry(merged: dict, key: tuple[str, int | None], values: dict[str, Any], docs: list[_Doc]) -> None:
     """Add documents to the merged entry of a tender, filling its blank values."""
     entry = merged.get(key)
     if entry is None:
@@ -710,10 +784,10 @@ def _run_batches(
     writer = _Writer(job=job, by=by, result=result)
     if job is not None:
         ImportJob.objects.filter(pk=job.pk).update(total_rows=stream.estimated_total)
-    batch: list[ParsedTender] = []
+    batch: list[_Doc] = []
     errors: list[RowError] = []
     last_flush = 0
-    for events, counters in _read_ahead(stream):
+    for events, counters in _read_ahead(stream, prepare=writer.prepare):
         for event in events:
             if isinstance(event, RowError):
                 errors.append(event)
@@ -746,11 +820,13 @@ READ_AHEAD_EVENTS = 200
 READ_AHEAD_CHUNKS = 32
 
 
-def _read_ahead(stream: TenderStream) -> Iterator[tuple[list[ParsedTender | RowError], _Counters]]:
-    """Read the file in a thread while this one writes: parsing is pure Python, no database.
+def _read_ahead(
+    stream: TenderStream, *, prepare: Callable[[ParsedTender], _Doc]
+) -> Iterator[tuple[list[_Doc | RowError], _Counters]]:
+    """Read the file and `prepare` its tenders in a thread while this one writes: no database there.
 
-    The database waits of the writer (COPY, commits) release the GIL, so parsing the next
-    batch overlaps writing the last one. Yield chunks of events with the counters at their end.
+    The database waits of the writer (COPY, commits) release the GIL, so reading and preparing
+    the next batches overlaps writing the last one. Yield chunks of events with the counters at their end.
     """
     chunks: queue.Queue = queue.Queue(maxsize=READ_AHEAD_CHUNKS)
     stop = threading.Event()
@@ -766,11 +842,9 @@ def _read_ahead(stream: TenderStream) -> Iterator[tuple[list[ParsedTender | RowE
 
     def produce() -> None:
         try:
-            events: list[ParsedTender | RowError] = []
+            events: list[_Doc | RowError] = []
             for event in stream:
-                if not isinstance(event, RowError):
-                    _prepare(event)
-                events.append(event)
+                events.append(event if isinstance(event, RowError) else prepare(event))
                 if len(events) >= READ_AHEAD_EVENTS:
                     if not put((events, _Counters(stream.processed, stream.estimated_total))):
                         return
