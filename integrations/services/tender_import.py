@@ -16,7 +16,6 @@ import logging
 import queue
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -190,19 +189,18 @@ def _tender_key(parsed: ParsedTender) -> tuple[str, str]:
 
 def _lines(parsed: ParsedTender) -> list[_Line]:
     """Return the items of a parsed tender with their line keys and the id-free part of their COPY line."""
-    seen: Counter[tuple[str, str]] = Counter()
+    seen: dict[tuple[str, str], int] = {}
     lines = []
     for position, item in enumerate(parsed.items, start=1):
         name = item.name or ""
         okpd2 = item.okpd2 or ""
         pair = (_normalized(name), okpd2)
-        occurrence = seen[pair]
-        seen[pair] += 1
-        quantity = item.quantity
+        occurrence = seen.get(pair, 0)
+        seen[pair] = occurrence + 1
+        quantity, price, total = item.quantity, item.unit_price, item.sum
         csv = (
             f"{_csv_text(name[:1000])},{_csv_text(okpd2[:20])},{'' if quantity is None else quantity},"
-            f"{_csv_text((item.unit or '')[:50])},{'' if item.unit_price is None else item.unit_price},"
-            f"{'' if item.sum is None else item.sum}"
+            f"{_csv_text((item.unit or '')[:50])},{'' if price is None else price},{'' if total is None else total}"
         )
         lines.append(_Line(_line_key(*pair, occurrence), position, name[:1000], okpd2[:20], quantity, csv, item))
     return lines
@@ -220,7 +218,9 @@ def _line_key(normalized_name: str, okpd2: str, occurrence: int) -> str:
     return hashlib.sha1(f"{normalized_name}|{okpd2}|{occurrence}".encode(), usedforsecurity=False).hexdigest()
 
 
+@lru_cache(maxsize=65536)
 def _csv_text(value: str) -> str:
+    """Quote a text for a CSV COPY line (cached: names, codes and units repeat in every file)."""
     return '"' + value.replace('"', '""') + '"'
 
 
