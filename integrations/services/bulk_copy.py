@@ -77,13 +77,13 @@ def _defaults(fields: Sequence[models.Field]) -> dict[str, Any]:
 
 def reserve_ids(model: type[models.Model], count: int) -> list[int]:
     """Take `count` primary keys from the table's sequence (PostgreSQL), to insert rows with known ids."""
-    table = model._meta.db_table
-    column = model._meta.pk.column
     with connection.cursor() as cursor:
-        # The sequence is looked up once: pg_get_serial_sequence() per row costs ten times the nextval().
-        cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, column])
-        sequence = cursor.fetchone()[0]
-        cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, count])
+        # The sequence is looked up once, not per row: pg_get_serial_sequence() costs ten times the nextval().
+        cursor.execute(
+            "WITH s AS MATERIALIZED (SELECT pg_get_serial_sequence(%s, %s)::regclass AS seq) "
+            "SELECT nextval(s.seq) FROM s, generate_series(1, %s)",
+            [model._meta.db_table, model._meta.pk.column, count],
+        )
         return [row[0] for row in cursor.fetchall()]
 
 

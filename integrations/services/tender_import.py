@@ -14,6 +14,7 @@ import gc
 import hashlib
 import logging
 import queue
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -69,6 +70,8 @@ MAX_UNITS_PER_ITEM = 50
 STALE_AFTER = timedelta(minutes=5)
 MAX_ATTEMPTS = 3
 GC_THRESHOLD = 100_000
+# Seconds a thread may hold the GIL while another waits for it (Python's default is 0.005).
+SWITCH_INTERVAL = 0.0005
 # A job whose columns the user has not confirmed yet carries this flag in its summary.
 DRAFT = "awaiting_start"
 
@@ -133,6 +136,8 @@ class _Line(NamedTuple):
     name: str
     okpd2: str
     quantity: Decimal | None
+    # How many equipment records the item becomes if it is equipment.
+    units: int
     # "name","okpd2",quantity,"unit",unit_price,item_sum: the middle of the item's COPY line.
     csv: str
     item: TenderItemData
@@ -202,7 +207,8 @@ def _lines(parsed: ParsedTender) -> list[_Line]:
             f"{_csv_text(name[:1000])},{_csv_text(okpd2[:20])},{'' if quantity is None else quantity},"
             f"{_csv_text((item.unit or '')[:50])},{'' if price is None else price},{'' if total is None else total}"
         )
-        lines.append(_Line(_line_key(*pair, occurrence), position, name[:1000], okpd2[:20], quantity, csv, item))
+        key = _line_key(*pair, occurrence)
+        lines.append(_Line(key, position, name[:1000], okpd2[:20], quantity, _units(quantity), csv, item))
     return lines
 
 
@@ -587,8 +593,7 @@ class _Writer:
                 values = records[record_key] = self._equipment_values(
                     tenders[item.tender_id], guess, types, note_format=note_format
                 )
-            for unit_index in range(_units(item.line.quantity)):
-                units.append((item_id, unit_index, values))
+            units.extend((item_id, unit_index, values) for unit_index in range(item.line.units))
         if not units:
             return
         if is_postgres():
@@ -772,10 +777,15 @@ def _run(stream: TenderStream, *, job: ImportJob | None, by: User | None, result
     # thresholds the cyclic collector would rescan the read-ahead and the caches hundreds of times.
     thresholds = gc.get_threshold()
     gc.set_threshold(GC_THRESHOLD, *thresholds[1:])
+    # The writer waits for the database hundreds of times a file (queries, COPY chunks, commits)
+    # and gets the GIL back only when the reader thread's time slice ends: keep the slices short.
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(min(interval, SWITCH_INTERVAL))
     try:
         _run_batches(stream, job=job, by=by, result=result, batch_rows=batch_rows)
     finally:
         gc.set_threshold(*thresholds)
+        sys.setswitchinterval(interval)
 
 
 def _run_batches(

@@ -653,3 +653,23 @@ def test_the_sales_stale_job_sweep_leaves_tender_jobs_to_their_recovery():
     import_jobs_fail_stale()
     job.refresh_from_db()
     assert job.status == ImportJobStatus.RUNNING
+
+
+def test_the_import_leaves_the_interpreter_settings_as_it_found_them(tmp_path, admin_user, monkeypatch):
+    import gc
+    import sys
+
+    seen = {}
+    run_batches = tender_import._run_batches
+
+    def watching(*args, **kwargs):
+        seen["during"] = (sys.getswitchinterval(), gc.get_threshold()[0])
+        return run_batches(*args, **kwargs)
+
+    monkeypatch.setattr(tender_import, "_run_batches", watching)
+    before = (sys.getswitchinterval(), gc.get_threshold())
+
+    run(xlsx(tmp_path, tender_rows()), by=admin_user)
+
+    assert seen["during"] == (tender_import.SWITCH_INTERVAL, tender_import.GC_THRESHOLD)
+    assert (sys.getswitchinterval(), gc.get_threshold()) == before
