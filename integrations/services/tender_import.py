@@ -584,10 +584,11 @@ class _Writer:
         types = self.equipment.types_by_pk()
         note_format = _("Tender %(number)s")
         # Items of one tender and type mostly give the same record: build (and render) it once.
-        records: dict[tuple, dict[str, Any]] = {}
+        # The matcher hands out one guess object per kind of goods: its identity is a cheap key.
+        records: dict[tuple[int, int], dict[str, Any]] = {}
         for item_id, item in items:
             guess = item.guess
-            record_key = (item.tender_id, guess)
+            record_key = (item.tender_id, id(guess))
             values = records.get(record_key)
             if values is None:
                 values = records[record_key] = self._equipment_values(
