@@ -1,12 +1,13 @@
 """Import tender results: a file in, competitors, customers, tenders, bids and equipment out.
 
 The file is read by the pure parsers (:func:`integrations.parsers.tenders.iter_tender_file`)
-as a stream and written in batches, each batch in one transaction, set-based: parties
-are resolved in bulk, rows are inserted with ``bulk_create(ignore_conflicts=True)``
-against unique constraints, so a re-run, an overlapping file or a restarted job after a
-crash creates nothing twice. The job's counters and heartbeat are updated after every
-batch, and a cancel request is honoured between batches.
-"""
+as a stream, in a reader thread that also prepares each tender for writing (keys, parties,
+item lines: everything that needs no database). The writer writes batches, each in one
+transaction, set-based: parties are resolved once per file, what exists is looked up, and
+new rows are streamed with COPY against unique constraints (a conflict-skipping insert when
+a concurrent import wrote the same rows meanwhile), so a re-run, an overlapping file or a
+restarted job after a crash creates nothing twice. The job's counters and heartbeat are
+updated after every batch, and a cancel request is honoured between batches."""
 
 from __future__ import annotations
 
@@ -21,7 +22,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
-from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
@@ -144,26 +144,22 @@ class _Line(NamedTuple):
 
 
 class _Doc:
-    """A parsed tender with everything the writer needs of it that needs no database.
-
-    Prepared in the reader thread (see `_read_ahead`) while the writer waits for the
-    database, so the writer itself only looks up, assigns ids and streams.
-    """
+    """A parsed tender with everything the writer needs of it that needs no database (see `_Preparer`)."""
 
     __slots__ = ("bidders", "customer", "lines", "match_key", "parsed", "region_id", "values", "winner")
 
-    def __init__(self, parsed: ParsedTender, *, regions: RegionMatcher) -> None:
+    def __init__(self, parsed: ParsedTender, *, region_id: int | None, lines: list[_Line]) -> None:
         number, self.match_key = _tender_key(parsed)
         self.parsed = parsed
         self.customer = party_ref(parsed.customer)
         self.winner = party_ref(parsed.winner)
         self.bidders = [(bid, party_ref(bid.party)) for bid in parsed.bids]
-        self.region_id = regions.match(parsed.region)
+        self.region_id = region_id
         # The keys in the order of the tender COPY columns (winner_id is added by the writer).
         self.values: dict[str, Any] = {
             "number": number,
             "law": str(parsed.law) if parsed.law else "",
-            "region_id": self.region_id,
+            "region_id": region_id,
             "region_name": (parsed.region or "")[:255],
             "publish_date": parsed.publish_date,
             "contract_date": parsed.contract_date,
@@ -171,7 +167,85 @@ class _Doc:
             "contract_number": (parsed.contract_number or "")[:100],
             "registry_number": (parsed.registry_number or "")[:100],
         }
-        self.lines = _lines(parsed)
+        self.lines = lines
+
+
+class _Preparer:
+    """Turn parsed tenders into `_Doc`s; needs no database, so it runs in the reader thread.
+
+    Prepared while the writer waits for the database, so the writer itself only looks up,
+    assigns ids and streams. Its caches live as long as the import and are bounded: the same
+    goods, codes and units fill thousands of rows, but a file may also name a million goods.
+    """
+
+    CACHE_SIZE = 4096
+
+    def __init__(self, regions: RegionMatcher) -> None:
+        self.regions = regions
+        self._normalized: dict[str, str] = {}
+        self._keys: dict[tuple[str, str, int], str] = {}
+        self._quoted: dict[str, str] = {}
+
+    def __call__(self, parsed: ParsedTender) -> _Doc:
+        return _Doc(parsed, region_id=self.regions.match(parsed.region), lines=self._lines(parsed))
+
+    def _lines(self, parsed: ParsedTender) -> list[_Line]:
+        """Return the items with their line keys and the id-free part of their COPY line."""
+        quoted = self.quoted
+        seen: dict[tuple[str, str], int] = {}
+        lines = []
+        for position, item in enumerate(parsed.items, start=1):
+            name = item.name or ""
+            okpd2 = item.okpd2 or ""
+            pair = (self.normalized(name), okpd2)
+            occurrence = seen.get(pair, 0)
+            seen[pair] = occurrence + 1
+            quantity, price, total = item.quantity, item.unit_price, item.sum
+            csv = (
+                f"{quoted(name[:1000])},{quoted(okpd2[:20])},{'' if quantity is None else quantity},"
+                f"{quoted((item.unit or '')[:50])},{'' if price is None else price},{'' if total is None else total}"
+            )
+            key = self.line_key(*pair, occurrence)
+            lines.append(_Line(key, position, name[:1000], okpd2[:20], quantity, _units(quantity), csv, item))
+        return lines
+
+    def normalized(self, name: str) -> str:
+        """Return an item name as its line key sees it: lower case, ё as е, single spaces."""
+        try:
+            return self._normalized[name]
+        except KeyError:
+            pass
+        value = " ".join(name.lower().replace("ё", "е").split())
+        _remember(self._normalized, name, value, self.CACHE_SIZE)
+        return value
+
+    def line_key(self, normalized_name: str, okpd2: str, occurrence: int) -> str:
+        """Return the line key of an item: normalized name + OKPD2 + occurrence of the pair in its tender."""
+        key = (normalized_name, okpd2, occurrence)
+        try:
+            return self._keys[key]
+        except KeyError:
+            pass
+        raw = f"{normalized_name}|{okpd2}|{occurrence}"
+        value = hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()
+        _remember(self._keys, key, value, self.CACHE_SIZE)
+        return value
+
+    def quoted(self, text: str) -> str:
+        """Quote a text for a CSV COPY line."""
+        try:
+            return self._quoted[text]
+        except KeyError:
+            pass
+        value = _csv_text(text)
+        _remember(self._quoted, text, value, self.CACHE_SIZE)
+        return value
+
+
+def _remember(cache: dict, key: Any, value: Any, size: int) -> None:
+    if len(cache) >= size:
+        cache.clear()
+    cache[key] = value
 
 
 def _tender_key(parsed: ParsedTender) -> tuple[str, str]:
@@ -192,41 +266,7 @@ def _tender_key(parsed: ParsedTender) -> tuple[str, str]:
     return "", "~" + hashlib.sha1(fingerprint.encode(), usedforsecurity=False).hexdigest()
 
 
-def _lines(parsed: ParsedTender) -> list[_Line]:
-    """Return the items of a parsed tender with their line keys and the id-free part of their COPY line."""
-    seen: dict[tuple[str, str], int] = {}
-    lines = []
-    for position, item in enumerate(parsed.items, start=1):
-        name = item.name or ""
-        okpd2 = item.okpd2 or ""
-        pair = (_normalized(name), okpd2)
-        occurrence = seen.get(pair, 0)
-        seen[pair] = occurrence + 1
-        quantity, price, total = item.quantity, item.unit_price, item.sum
-        csv = (
-            f"{_csv_text(name[:1000])},{_csv_text(okpd2[:20])},{'' if quantity is None else quantity},"
-            f"{_csv_text((item.unit or '')[:50])},{'' if price is None else price},{'' if total is None else total}"
-        )
-        key = _line_key(*pair, occurrence)
-        lines.append(_Line(key, position, name[:1000], okpd2[:20], quantity, _units(quantity), csv, item))
-    return lines
-
-
-@lru_cache(maxsize=65536)
-def _normalized(name: str) -> str:
-    """Return an item name as its line key sees it (the same goods fill thousands of rows: cached)."""
-    return " ".join(name.lower().replace("ё", "е").split())
-
-
-@lru_cache(maxsize=65536)
-def _line_key(normalized_name: str, okpd2: str, occurrence: int) -> str:
-    """Return the line key of an item: normalized name + OKPD2 + occurrence of the pair in its tender."""
-    return hashlib.sha1(f"{normalized_name}|{okpd2}|{occurrence}".encode(), usedforsecurity=False).hexdigest()
-
-
-@lru_cache(maxsize=65536)
 def _csv_text(value: str) -> str:
-    """Quote a text for a CSV COPY line (cached: names, codes and units repeat in every file)."""
     return '"' + value.replace('"', '""') + '"'
 
 
@@ -336,7 +376,8 @@ class _Writer:
         self.job = job
         self.by_id = by.pk if by is not None else None
         self.result = result
-        self.regions = RegionMatcher()
+        # Used by the reader thread only, through `prepare`.
+        self.prepare = _Preparer(RegionMatcher())
         self.equipment = EquipmentMatcher()
         # {party key: client id} of every party met so far in the file.
         self.parties: dict[str, int] = {}
@@ -366,10 +407,6 @@ class _Writer:
         ImportRowError.objects.bulk_create(rows, batch_size=2000)
 
     # tenders
-
-    def prepare(self, parsed: ParsedTender) -> _Doc:
-        """Prepare a parsed tender for `write` (needs no database: runs in the reader thread)."""
-        return _Doc(parsed, regions=self.regions)
 
     def write(self, batch: list[_Doc | ParsedTender]) -> None:
         """Write one batch of (prepared) parsed tenders in one transaction."""
