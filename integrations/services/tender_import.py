@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -384,6 +385,8 @@ class _Writer:
         # Ids of the tenders of the current batch that existed before it.
         self.known_tenders: set[int] = set()
         self.language = (by.language if by is not None else None) or settings.LANGUAGE_CODE
+        # Who of the writer and the reader thread runs Python now (see `_read_ahead`).
+        self.turns = _Turns()
 
     # errors
 
@@ -412,7 +415,9 @@ class _Writer:
         """Write one batch of (prepared) parsed tenders in one transaction."""
         if batch:
             docs = [doc if isinstance(doc, _Doc) else self.prepare(doc) for doc in batch]
-            with transaction.atomic():
+            # The reader waits while the batch is prepared and streamed, and reads while it commits
+            # (the commit checks every foreign key of the batch).
+            with transaction.atomic(), self.turns.writer_computes():
                 self._write(docs)
 
     def _write(self, docs: list[_Doc]) -> None:
@@ -835,7 +840,7 @@ def _run_batches(
     batch: list[_Doc] = []
     errors: list[RowError] = []
     last_flush = 0
-    for events, counters in _read_ahead(stream, prepare=writer.prepare):
+    for events, counters in _read_ahead(stream, prepare=writer.prepare, turns=writer.turns):
         for event in events:
             if isinstance(event, RowError):
                 errors.append(event)
@@ -868,16 +873,41 @@ READ_AHEAD_EVENTS = 200
 READ_AHEAD_CHUNKS = 32
 
 
+class _Turns:
+    """Let the reader thread run Python only while the writer waits: for a commit, or for the reader.
+
+    Both threads share one GIL: a reader parsing while the writer prepares or streams a batch
+    would only slow the writer down, and the database with it.
+    """
+
+    def __init__(self) -> None:
+        self._reader_may_run = threading.Event()
+        self._reader_may_run.set()
+
+    @contextmanager
+    def writer_computes(self) -> Iterator[None]:
+        self._reader_may_run.clear()
+        try:
+            yield
+        finally:
+            self._reader_may_run.set()
+
+    def reader_waits(self) -> None:
+        self._reader_may_run.wait()
+
+
 def _read_ahead(
-    stream: TenderStream, *, prepare: Callable[[ParsedTender], _Doc]
+    stream: TenderStream, *, prepare: Callable[[ParsedTender], _Doc], turns: _Turns | None = None
 ) -> Iterator[tuple[list[_Doc | RowError], _Counters]]:
     """Read the file and `prepare` its tenders in a thread while this one writes: no database there.
 
-    The database waits of the writer (COPY, commits) release the GIL, so reading and preparing
-    the next batches overlaps writing the last one. Yield chunks of events with the counters at their end.
+    The reader works while the writer waits for the database (see `_Turns`), so reading and
+    preparing the next batches overlaps committing the last one. Yield chunks of events with the
+    counters at their end.
     """
     chunks: queue.Queue = queue.Queue(maxsize=READ_AHEAD_CHUNKS)
     stop = threading.Event()
+    turns = turns or _Turns()
 
     def put(item: object) -> bool:
         while not stop.is_set():
@@ -891,7 +921,7 @@ def _read_ahead(
     def produce() -> None:
         try:
             events: list[_Doc | RowError] = []
-            for event in stream:
+            for event in _taking_turns(stream, turns):
                 events.append(event if isinstance(event, RowError) else prepare(event))
                 if len(events) >= READ_AHEAD_EVENTS:
                     if not put((events, _Counters(stream.processed, stream.estimated_total))):
@@ -915,6 +945,16 @@ def _read_ahead(
     finally:
         stop.set()
         reader.join(timeout=5)
+
+
+def _taking_turns(events: Iterator[ParsedTender | RowError], turns: _Turns) -> Iterator[ParsedTender | RowError]:
+    """Yield events, reading each one only when it is the reader's turn."""
+    while True:
+        turns.reader_waits()
+        event = next(events, _END)
+        if event is _END:
+            return
+        yield event
 
 
 def _progress(job: ImportJob, stream: TenderStream | _Counters, result: TenderImportResult) -> bool:
