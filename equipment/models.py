@@ -85,6 +85,7 @@ class Equipment(models.Model):
         blank=True,
         related_name="equipment",
         verbose_name=_("product"),
+        db_index=False,  # equipment_product_idx, where filled
     )
     manufacturer = models.CharField(_("manufacturer"), max_length=200, blank=True)
     model = models.CharField(_("model"), max_length=200, blank=True)
@@ -124,6 +125,7 @@ class Equipment(models.Model):
         blank=True,
         related_name="equipment",
         verbose_name=_("shipment line"),
+        db_index=False,  # equipment_shipment_line_idx, where filled
     )
     shipment_line_no = models.PositiveIntegerField(null=True, blank=True, editable=False)
     # Which unit of the shipment line this is (0 .. quantity-1): one record per unit, ever.
@@ -222,13 +224,28 @@ class Equipment(models.Model):
             models.Index(fields=["source", "-id"], name="equipment_source_idx"),
             # An engineer's scope: `client_id WHERE service_responsible_id = %s` as an index-only scan
             # (the FK index alone fetches one heap page per unit: 100+ ms for 10,000 units).
-            models.Index(fields=["service_responsible", "client"], name="equipment_engineer_client_idx"),
+            models.Index(
+                fields=["service_responsible", "client"],
+                condition=Q(service_responsible__isnull=False),
+                name="equipment_engineer_client_idx",
+            ),
             # Triggers and the "due within N days" filters: range scans on the dates.
             models.Index(fields=["next_maintenance_on"], name="equipment_next_maint_idx"),
             models.Index(fields=["warranty_until"], name="equipment_warranty_idx"),
-            models.Index(fields=["end_of_life_on"], name="equipment_eol_idx"),
+            # Triggers only (`end_of_life_on BETWEEN %s AND %s`); no list sorts by it.
+            models.Index(
+                fields=["end_of_life_on"], condition=Q(end_of_life_on__isnull=False), name="equipment_eol_idx"
+            ),
             models.Index(fields=["production_year"], name="equipment_year_idx"),
-            models.Index(fields=["serial_number"], name="equipment_serial_idx"),
+            # Columns most units leave empty (imports fill none of them) are indexed only where filled.
+            # `serial_number = %s` (a search by serial number).
+            models.Index(fields=["serial_number"], condition=~Q(serial_number=""), name="equipment_serial_idx"),
+            # "Ours" (`product_id IS NOT NULL`), and the look-ups of a product's units.
+            models.Index(fields=["product"], condition=Q(product__isnull=False), name="equipment_product_idx"),
+            # A re-posted shipment deletes its old lines: their units are unlinked (`shipment_line_id IN (…)`).
+            models.Index(
+                fields=["shipment_line"], condition=Q(shipment_line__isnull=False), name="equipment_shipment_line_idx"
+            ),
         ]
 
     def __str__(self) -> str:

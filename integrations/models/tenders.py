@@ -48,6 +48,7 @@ class Tender(models.Model):
         blank=True,
         related_name="tenders_held",
         verbose_name=_("customer"),
+        db_index=False,  # tender_customer_idx leads with it
     )
     winner = models.ForeignKey(
         "crm.Client",
@@ -56,6 +57,7 @@ class Tender(models.Model):
         blank=True,
         related_name="tenders_won",
         verbose_name=_("winner"),
+        db_index=False,  # tender_winner_idx leads with it
     )
     region = models.ForeignKey(
         "crm.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("region")
@@ -105,7 +107,10 @@ class Tender(models.Model):
 class TenderItem(models.Model):
     """A line of goods of a tender. `line_key` = normalized name + OKPD2 + occurrence."""
 
-    tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="items", verbose_name=_("tender"))
+    # No index of its own: tender_item_unique_line leads with it (every index slows the import's inserts).
+    tender = models.ForeignKey(
+        Tender, on_delete=models.CASCADE, related_name="items", verbose_name=_("tender"), db_index=False
+    )
     line_key = models.CharField(max_length=64, editable=False)
     position = models.PositiveIntegerField(_("position"), default=0)
     name = models.CharField(_("name"), max_length=1000, blank=True)
@@ -172,7 +177,8 @@ class TenderBid(models.Model):
 class TenderEquipment(models.Model):
     """Which equipment record a unit of a tender item became: one record per unit, ever."""
 
-    item = models.ForeignKey(TenderItem, on_delete=models.CASCADE, related_name="equipment_links")
+    # No index of its own: tender_equipment_unique_unit leads with it.
+    item = models.ForeignKey(TenderItem, on_delete=models.CASCADE, related_name="equipment_links", db_index=False)
     unit_index = models.PositiveIntegerField()
     equipment = models.OneToOneField("equipment.Equipment", on_delete=models.CASCADE, related_name="tender_link")
 

@@ -97,24 +97,27 @@ def parse_decimal(value: Any) -> Decimal | None:
     ``-12,5 руб.``, ``(100)`` and numbers already typed by the spreadsheet reader.
     Return ``None`` for an empty value.
     """
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise ValueParseError(format_lazy(_("“{value}” is not a number."), value=value))
-    if isinstance(value, Decimal):
-        return _finite(value, value)
-    if isinstance(value, int):
-        return Decimal(value)
+    kind = type(value)
+    if kind is not float and kind is not str:  # the common cells skip these checks
+        if value is None:
+            return None
+        if isinstance(value, bool):
+            raise ValueParseError(format_lazy(_("“{value}” is not a number."), value=value))
+        if isinstance(value, Decimal):
+            return _finite(value, value)
+        if isinstance(value, int):
+            return Decimal(value)
     if isinstance(value, float):
         # repr() gives the shortest round-tripping form: 0.1 -> "0.1", not 0.1000000000000000055….
         text = repr(value)
         return _finite(Decimal(text), value) if "e" in text or "n" in text else Decimal(text)
-    if isinstance(value, str) and _PLAIN_NUMBER_RE.match(value):
-        # The common case, "1234.56" from a CSV or an XML node, skips the separator guessing.
-        return Decimal(value)
-    if isinstance(value, str) and (match := _GROUPED_NUMBER_RE.match(value)):
-        # The next most common case, "1 234 567,89" with a decimal comma, skips the guessing too.
-        return Decimal(_THOUSANDS_RE.sub("", match.group(1)) + "." + match.group(2))
+    if isinstance(value, str):
+        if _PLAIN_NUMBER_RE.match(value):
+            # The common case, "1234.56" from a CSV or an XML node, skips the separator guessing.
+            return Decimal(value)
+        if match := _GROUPED_NUMBER_RE.match(value):
+            # The next most common case, "1 234 567,89" with a decimal comma, skips the guessing too.
+            return Decimal(_THOUSANDS_RE.sub("", match.group(1)) + "." + match.group(2))
     text = clean_text(value)
     if text is None:
         return None

@@ -1,12 +1,13 @@
 """Import tender results: a file in, competitors, customers, tenders, bids and equipment out.
 
 The file is read by the pure parsers (:func:`integrations.parsers.tenders.iter_tender_file`)
-as a stream and written in batches, each batch in one transaction, set-based: parties
-are resolved in bulk, rows are inserted with ``bulk_create(ignore_conflicts=True)``
-against unique constraints, so a re-run, an overlapping file or a restarted job after a
-crash creates nothing twice. The job's counters and heartbeat are updated after every
-batch, and a cancel request is honoured between batches.
-"""
+as a stream, in a reader thread that also prepares each tender for writing (keys, parties,
+item lines: everything that needs no database). The writer writes batches, each in one
+transaction, set-based: parties are resolved once per file, what exists is looked up, and
+new rows are streamed with COPY against unique constraints (a conflict-skipping insert when
+a concurrent import wrote the same rows meanwhile), so a re-run, an overlapping file or a
+restarted job after a crash creates nothing twice. The job's counters and heartbeat are
+updated after every batch, and a cancel request is honoured between batches."""
 
 from __future__ import annotations
 
@@ -14,15 +15,16 @@ import gc
 import hashlib
 import logging
 import queue
+import sys
 import threading
 import time
-from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -40,10 +42,17 @@ from equipment.services.equipment import compute_dates
 from integrations.models import ImportJob, ImportJobKind, ImportJobStatus, ImportRowError
 from integrations.models.tenders import MappingProfile, Tender, TenderBid, TenderEquipment, TenderItem
 from integrations.parsers.spreadsheet import FileRejected
-from integrations.parsers.tenders import ParsedTender, RowError, iter_tender_file
+from integrations.parsers.tenders import ParsedTender, RowError, TenderItemData, iter_tender_file
 from integrations.parsers.tenders.files import TenderStream
 from integrations.services.bulk_copy import copy_insert, copy_lines, csv_line, is_postgres, reserve_ids
-from integrations.services.tender_matching import EquipmentMatcher, PartyRef, RegionMatcher, party_ref, resolve_parties
+from integrations.services.tender_matching import (
+    EquipmentGuess,
+    EquipmentMatcher,
+    PartyRef,
+    RegionMatcher,
+    party_ref,
+    resolve_parties,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +72,8 @@ MAX_UNITS_PER_ITEM = 50
 STALE_AFTER = timedelta(minutes=5)
 MAX_ATTEMPTS = 3
 GC_THRESHOLD = 100_000
+# Seconds a thread may hold the GIL while another waits for it (Python's default is 0.005).
+SWITCH_INTERVAL = 0.0005
 # A job whose columns the user has not confirmed yet carries this flag in its summary.
 DRAFT = "awaiting_start"
 
@@ -116,23 +127,127 @@ class TenderImportResult:
         }
 
 
-# --- keys ------------------------------------------------------------------------------------
+# --- documents prepared for the writer --------------------------------------------------------
 
 
-_KEYS = "_import_keys"
+class _Line(NamedTuple):
+    """An item of a prepared document: its identity and its CSV columns that need no database id."""
+
+    key: str
+    position: int
+    name: str
+    okpd2: str
+    quantity: Decimal | None
+    # How many equipment records the item becomes if it is equipment.
+    units: int
+    # "name","okpd2",quantity,"unit",unit_price,item_sum: the middle of the item's COPY line.
+    csv: str
+    item: TenderItemData
 
 
-def _prepare(parsed: ParsedTender) -> None:
-    """Compute the keys of a parsed tender ahead (in the reader thread, while the writer waits for the database)."""
-    parsed.__dict__[_KEYS] = (_tender_key(parsed), _line_keys(parsed))
+class _Doc:
+    """A parsed tender with everything the writer needs of it that needs no database (see `_Preparer`)."""
+
+    __slots__ = ("bidders", "customer", "lines", "match_key", "parsed", "region_id", "values", "winner")
+
+    def __init__(self, parsed: ParsedTender, *, region_id: int | None, lines: list[_Line]) -> None:
+        number, self.match_key = _tender_key(parsed)
+        self.parsed = parsed
+        self.customer = party_ref(parsed.customer)
+        self.winner = party_ref(parsed.winner)
+        self.bidders = [(bid, party_ref(bid.party)) for bid in parsed.bids]
+        self.region_id = region_id
+        # The keys in the order of the tender COPY columns (winner_id is added by the writer).
+        self.values: dict[str, Any] = {
+            "number": number,
+            "law": str(parsed.law) if parsed.law else "",
+            "region_id": region_id,
+            "region_name": (parsed.region or "")[:255],
+            "publish_date": parsed.publish_date,
+            "contract_date": parsed.contract_date,
+            "contract_sum": parsed.contract_sum,
+            "contract_number": (parsed.contract_number or "")[:100],
+            "registry_number": (parsed.registry_number or "")[:100],
+        }
+        self.lines = lines
 
 
-def _keys_of(parsed: ParsedTender) -> tuple[tuple[str, str], list[str]]:
-    """Return (tender key, line keys) of a parsed tender, prepared ahead or now."""
-    keys = parsed.__dict__.get(_KEYS)
-    if keys is None:
-        keys = parsed.__dict__[_KEYS] = (_tender_key(parsed), _line_keys(parsed))
-    return keys
+class _Preparer:
+    """Turn parsed tenders into `_Doc`s; needs no database, so it runs in the reader thread.
+
+    Prepared while the writer waits for the database, so the writer itself only looks up,
+    assigns ids and streams. Its caches live as long as the import and are bounded: the same
+    goods, codes and units fill thousands of rows, but a file may also name a million goods.
+    """
+
+    CACHE_SIZE = 4096
+
+    def __init__(self, regions: RegionMatcher) -> None:
+        self.regions = regions
+        self._normalized: dict[str, str] = {}
+        self._keys: dict[tuple[str, str, int], str] = {}
+        self._quoted: dict[str, str] = {}
+
+    def __call__(self, parsed: ParsedTender) -> _Doc:
+        return _Doc(parsed, region_id=self.regions.match(parsed.region), lines=self._lines(parsed))
+
+    def _lines(self, parsed: ParsedTender) -> list[_Line]:
+        """Return the items with their line keys and the id-free part of their COPY line."""
+        quoted = self.quoted
+        seen: dict[tuple[str, str], int] = {}
+        lines = []
+        for position, item in enumerate(parsed.items, start=1):
+            name = item.name or ""
+            okpd2 = item.okpd2 or ""
+            pair = (self.normalized(name), okpd2)
+            occurrence = seen.get(pair, 0)
+            seen[pair] = occurrence + 1
+            quantity, price, total = item.quantity, item.unit_price, item.sum
+            csv = (
+                f"{quoted(name[:1000])},{quoted(okpd2[:20])},{'' if quantity is None else quantity},"
+                f"{quoted((item.unit or '')[:50])},{'' if price is None else price},{'' if total is None else total}"
+            )
+            key = self.line_key(*pair, occurrence)
+            lines.append(_Line(key, position, name[:1000], okpd2[:20], quantity, _units(quantity), csv, item))
+        return lines
+
+    def normalized(self, name: str) -> str:
+        """Return an item name as its line key sees it: lower case, ё as е, single spaces."""
+        try:
+            return self._normalized[name]
+        except KeyError:
+            pass
+        value = " ".join(name.lower().replace("ё", "е").split())
+        _remember(self._normalized, name, value, self.CACHE_SIZE)
+        return value
+
+    def line_key(self, normalized_name: str, okpd2: str, occurrence: int) -> str:
+        """Return the line key of an item: normalized name + OKPD2 + occurrence of the pair in its tender."""
+        key = (normalized_name, okpd2, occurrence)
+        try:
+            return self._keys[key]
+        except KeyError:
+            pass
+        raw = f"{normalized_name}|{okpd2}|{occurrence}"
+        value = hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()
+        _remember(self._keys, key, value, self.CACHE_SIZE)
+        return value
+
+    def quoted(self, text: str) -> str:
+        """Quote a text for a CSV COPY line."""
+        try:
+            return self._quoted[text]
+        except KeyError:
+            pass
+        value = _csv_text(text)
+        _remember(self._quoted, text, value, self.CACHE_SIZE)
+        return value
+
+
+def _remember(cache: dict, key: Any, value: Any, size: int) -> None:
+    if len(cache) >= size:
+        cache.clear()
+    cache[key] = value
 
 
 def _tender_key(parsed: ParsedTender) -> tuple[str, str]:
@@ -153,17 +268,8 @@ def _tender_key(parsed: ParsedTender) -> tuple[str, str]:
     return "", "~" + hashlib.sha1(fingerprint.encode(), usedforsecurity=False).hexdigest()
 
 
-def _line_keys(parsed: ParsedTender) -> list[str]:
-    """Return the line key of each item: normalized name + OKPD2 + occurrence of the pair."""
-    seen: Counter[tuple[str, str]] = Counter()
-    keys = []
-    for item in parsed.items:
-        pair = (" ".join((item.name or "").lower().replace("ё", "е").split()), item.okpd2 or "")
-        occurrence = seen[pair]
-        seen[pair] += 1
-        raw = f"{pair[0]}|{pair[1]}|{occurrence}"
-        keys.append(hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest())
-    return keys
+def _csv_text(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
 
 
 def _bid_key(bid, ref: PartyRef | None) -> str | None:
@@ -200,6 +306,57 @@ class _NewTender:
         self.contract_date = row["contract_date"]
 
 
+# The columns of the item COPY lines, in the order `_NewItem.csv_line` renders them.
+_ITEM_COLUMNS = (
+    "id",
+    "tender_id",
+    "line_key",
+    "position",
+    "name",
+    "okpd2",
+    "quantity",
+    "unit",
+    "unit_price",
+    "item_sum",
+    "equipment_type_id",
+    "manufacturer",
+)
+
+
+class _NewItem:
+    """An item line to add to a tender, with the equipment it was recognised as (if any)."""
+
+    __slots__ = ("guess", "line", "tender_id")
+
+    def __init__(self, tender_id: int, line: _Line, guess: EquipmentGuess | None) -> None:
+        self.tender_id = tender_id
+        self.line = line
+        self.guess = guess
+
+    def csv_line(self, pk: int) -> str:
+        """Render the item's COPY line (see `_ITEM_COLUMNS`) with its id."""
+        line, guess = self.line, self.guess
+        recognised = ',""' if guess is None else f"{guess.equipment_type.pk},{_csv_text(guess.manufacturer[:200])}"
+        return f'{pk},{self.tender_id},"{line.key}",{line.position},{line.csv},{recognised}'
+
+    def row(self) -> dict[str, Any]:
+        """Return the item's field values (for the conflict-skipping and non-PostgreSQL inserts)."""
+        line, guess = self.line, self.guess
+        return {
+            "tender_id": self.tender_id,
+            "line_key": line.key,
+            "position": line.position,
+            "name": line.name,
+            "okpd2": line.okpd2,
+            "quantity": line.quantity,
+            "unit": (line.item.unit or "")[:50],
+            "unit_price": line.item.unit_price,
+            "item_sum": line.item.sum,
+            "equipment_type_id": guess.equipment_type.pk if guess else None,
+            "manufacturer": (guess.manufacturer if guess else "")[:200],
+        }
+
+
 _FILLABLE = (
     "number",
     "region_id",
@@ -221,13 +378,16 @@ class _Writer:
         self.job = job
         self.by_id = by.pk if by is not None else None
         self.result = result
-        self.regions = RegionMatcher()
+        # Used by the reader thread only, through `prepare`.
+        self.prepare = _Preparer(RegionMatcher())
         self.equipment = EquipmentMatcher()
         # {party key: client id} of every party met so far in the file.
         self.parties: dict[str, int] = {}
         # Ids of the tenders of the current batch that existed before it.
         self.known_tenders: set[int] = set()
         self.language = (by.language if by is not None else None) or settings.LANGUAGE_CODE
+        # Who of the writer and the reader thread runs Python now (see `_read_ahead`).
+        self.turns = _Turns()
 
     # errors
 
@@ -252,36 +412,25 @@ class _Writer:
 
     # tenders
 
-    def write(self, batch: list[ParsedTender]) -> None:
-        """Write one batch of parsed tenders in one transaction."""
+    def write(self, batch: list[_Doc | ParsedTender]) -> None:
+        """Write one batch of (prepared) parsed tenders in one transaction."""
         if batch:
-            with transaction.atomic():
-                self._write(batch)
+            docs = [doc if isinstance(doc, _Doc) else self.prepare(doc) for doc in batch]
+            # The reader waits while the batch is prepared and streamed, and reads while it commits
+            # (the commit checks every foreign key of the batch).
+            with transaction.atomic(), self.turns.writer_computes():
+                self._write(docs)
 
-    def _write(self, batch: list[ParsedTender]) -> None:
-        clients = self._resolve(batch)
+    def _write(self, docs: list[_Doc]) -> None:
+        clients = self._resolve(docs)
         merged: dict[tuple[str, int | None], dict[str, Any]] = {}
-        for parsed in batch:
-            number, match_key = _keys_of(parsed)[0]
-            customer_ref = party_ref(parsed.customer)
-            customer_id = clients.get(customer_ref.key) if customer_ref else None
-            winner_ref = party_ref(parsed.winner)
-            winner_id = clients.get(winner_ref.key) if winner_ref else None
+        for doc in docs:
+            customer_id = clients.get(doc.customer.key) if doc.customer else None
+            winner_id = clients.get(doc.winner.key) if doc.winner else None
             if winner_id is None:
-                winner_id = self._winner_from_bids(parsed, clients)
-            values = {
-                "number": number,
-                "law": str(parsed.law) if parsed.law else "",
-                "winner_id": winner_id,
-                "region_id": self.regions.match(parsed.region),
-                "region_name": (parsed.region or "")[:255],
-                "publish_date": parsed.publish_date,
-                "contract_date": parsed.contract_date,
-                "contract_sum": parsed.contract_sum,
-                "contract_number": (parsed.contract_number or "")[:100],
-                "registry_number": (parsed.registry_number or "")[:100],
-            }
-            _merge_entry(merged, (match_key, customer_id), values, [parsed])
+                winner_id = self._winner_from_bids(doc, clients)
+            doc.values["winner_id"] = winner_id
+            _merge_entry(merged, (doc.match_key, customer_id), doc.values, [doc])
         # A protocol names no customer: it joins the contract of the same purchase number.
         with_customer = {match_key: key for key in merged if (match_key := key[0]) and key[1] is not None}
         for key in [key for key in merged if key[1] is None and key[0] in with_customer]:
@@ -291,24 +440,22 @@ class _Writer:
         self._upsert_items(merged, tenders)
         self._upsert_bids(merged, tenders, clients)
 
-    def _winner_from_bids(self, parsed: ParsedTender, clients: Mapping[str, int]) -> int | None:
-        for bid in parsed.bids:
-            if bid.rating == 1 and (ref := party_ref(bid.party)) is not None:
+    def _winner_from_bids(self, doc: _Doc, clients: Mapping[str, int]) -> int | None:
+        for bid, ref in doc.bidders:
+            if bid.rating == 1 and ref is not None:
                 return clients.get(ref.key)
         return None
 
-    def _resolve(self, batch: list[ParsedTender]) -> dict[str, int]:
+    def _resolve(self, docs: list[_Doc]) -> dict[str, int]:
         customers: dict[str, tuple[PartyRef, str, int | None]] = {}
         competitors: dict[str, tuple[PartyRef, str, int | None]] = {}
-        for parsed in batch:
-            region_id = self.regions.match(parsed.region)
-            ref = party_ref(parsed.customer)
+        for doc in docs:
+            ref = doc.customer
             if ref is not None:
-                customers.setdefault(ref.key, (ref, ClientKind.CUSTOMER, region_id))
-            for party in (parsed.winner, *(bid.party for bid in parsed.bids)):
-                ref = party_ref(party)
+                customers.setdefault(ref.key, (ref, ClientKind.CUSTOMER, doc.region_id))
+            for ref in (doc.winner, *(bid_ref for _bid, bid_ref in doc.bidders)):
                 if ref is not None and ref.key not in customers:
-                    competitors.setdefault(ref.key, (ref, ClientKind.COMPETITOR, region_id))
+                    competitors.setdefault(ref.key, (ref, ClientKind.COMPETITOR, doc.region_id))
         # Parties are resolved once per file: the same customers and winners fill thousands of rows.
         wanted = {key: value for key, value in {**competitors, **customers}.items() if key not in self.parties}
         found, created = resolve_parties(wanted, by_id=self.by_id)
@@ -410,33 +557,17 @@ class _Writer:
         return targets
 
     def _upsert_items(self, merged, tenders: dict[Any, Tender]) -> None:
-        lines: dict[tuple[int, str], dict[str, Any]] = {}
+        lines: dict[tuple[int, str], _Line] = {}
         by_pk: dict[int, Tender] = {}
         for key, entry in merged.items():
             tender = tenders.get(key)
             if tender is None:
                 continue
-            by_pk[tender.pk] = tender
-            for parsed in entry["docs"]:
-                for position, (item, line_key) in enumerate(zip(parsed.items, _keys_of(parsed)[1], strict=True)):
-                    if (tender.pk, line_key) in lines:
-                        continue
-                    name = (item.name or "")[:1000]
-                    okpd2 = (item.okpd2 or "")[:20]
-                    guess = self.equipment.match(name, okpd2)
-                    lines[(tender.pk, line_key)] = {
-                        "tender_id": tender.pk,
-                        "line_key": line_key,
-                        "position": position + 1,
-                        "name": name,
-                        "okpd2": okpd2,
-                        "quantity": item.quantity,
-                        "unit": (item.unit or "")[:50],
-                        "unit_price": item.unit_price,
-                        "item_sum": item.sum,
-                        "equipment_type_id": guess.equipment_type.pk if guess else None,
-                        "manufacturer": (guess.manufacturer if guess else "")[:200],
-                    }
+            pk = tender.pk
+            by_pk[pk] = tender
+            for doc in entry["docs"]:
+                for line in doc.lines:
+                    lines.setdefault((pk, line.key), line)
         if not lines:
             return
         # Tenders created by this batch have no items yet: only the others are looked up.
@@ -446,75 +577,72 @@ class _Writer:
             if known
             else set()
         )
-        new = [row for key, row in lines.items() if key not in existing]
+        match = self.equipment.match
+        new = [
+            _NewItem(tender_id, line, match(line.name, line.okpd2))
+            for (tender_id, line_key), line in lines.items()
+            if (tender_id, line_key) not in existing
+        ]
         if not new:
             return
         inserted = self._insert_items(new)
         self.result.items_created += len(inserted)
-        equipment_items = [
-            (item_id, lines[(tender_id, line_key)])
-            for item_id, tender_id, line_key in inserted
-            if lines[(tender_id, line_key)]["equipment_type_id"] is not None
-        ]
+        equipment_items = [(item_id, item) for item_id, item in inserted if item.guess is not None]
         if equipment_items:
             self._create_equipment(equipment_items, by_pk)
 
     @staticmethod
-    def _insert_items(rows: list[dict[str, Any]]) -> list[tuple[int, int, str]]:
-        """Insert item rows, skipping lines already there; return (id, tender id, line key) of those inserted."""
+    def _insert_items(items: list[_NewItem]) -> list[tuple[int, _NewItem]]:
+        """Insert new items, skipping lines already there; return (id, item) of those inserted."""
         if is_postgres():
             # Looked up first, so new unless a concurrent import has just written some: then the
             # straight COPY fails in its savepoint and the rows go through a conflict-skipping insert.
-            attnames = list(rows[0])
             try:
                 with transaction.atomic():
-                    ids = reserve_ids(TenderItem, len(rows))
-                    copy_lines(
-                        TenderItem,
-                        ["id", *attnames],
-                        (
-                            f"{pk},{csv_line([row[name] for name in attnames])}"
-                            for pk, row in zip(ids, rows, strict=True)
-                        ),
-                    )
+                    ids = reserve_ids(TenderItem, len(items))
+                    copy_lines(TenderItem, _ITEM_COLUMNS, map(_NewItem.csv_line, items, ids))
             except IntegrityError:
-                return copy_insert(TenderItem, rows, ignore_conflicts=True, returning=("id", "tender_id", "line_key"))
-            return [(pk, row["tender_id"], row["line_key"]) for pk, row in zip(ids, rows, strict=True)]
-        TenderItem.objects.bulk_create([TenderItem(**row) for row in rows], ignore_conflicts=True, batch_size=2000)
-        wanted = {(row["tender_id"], row["line_key"]) for row in rows}
+                by_key = {(item.tender_id, item.line.key): item for item in items}
+                inserted = copy_insert(
+                    TenderItem,
+                    [item.row() for item in items],
+                    ignore_conflicts=True,
+                    returning=("id", "tender_id", "line_key"),
+                )
+                return [(pk, by_key[(tender_id, line_key)]) for pk, tender_id, line_key in inserted]
+            return list(zip(ids, items, strict=True))
+        TenderItem.objects.bulk_create([TenderItem(**item.row()) for item in items], ignore_conflicts=True)
+        by_key = {(item.tender_id, item.line.key): item for item in items}
         return [
-            (pk, tender_id, line_key)
+            (pk, by_key[(tender_id, line_key)])
             for pk, tender_id, line_key in TenderItem.objects.filter(
-                tender_id__in={tender_id for tender_id, _key in wanted}, equipment_links__isnull=True
+                tender_id__in={item.tender_id for item in items}, equipment_links__isnull=True
             ).values_list("pk", "tender_id", "line_key")
-            if (tender_id, line_key) in wanted
+            if (tender_id, line_key) in by_key
         ]
 
-    def _create_equipment(self, items: list[tuple[int, dict[str, Any]]], tenders: dict[int, Tender]) -> None:
+    def _create_equipment(self, items: list[tuple[int, _NewItem]], tenders: dict[int, Tender]) -> None:
         """Create one equipment record per unit of each newly inserted equipment item, and link it."""
         units: list[tuple[int, int, dict[str, Any]]] = []
         types = self.equipment.types_by_pk()
         # Each unit carries copies of its client's region and responsible (the journal filters on them).
-        copies = client_copies_for({tenders[row["tender_id"]].customer_id for _item_id, row in items})
+        copies = client_copies_for({tenders[item.tender_id].customer_id for _item_id, item in items})
         note_format = _("Tender %(number)s")
         # Items of one tender and type mostly give the same record: build (and render) it once.
-        records: dict[tuple, dict[str, Any]] = {}
-        for item_id, row in items:
-            tender = tenders[row["tender_id"]]
-            guess = self.equipment.match(row["name"], row["okpd2"])
-            product_id = guess.product_id if guess else None
-            model = (guess.model if guess else "")[:200]
-            record_key = (tender.pk, row["equipment_type_id"], product_id, row["manufacturer"], model)
+        # The matcher hands out one guess object per kind of goods: its identity is a cheap key.
+        records: dict[tuple[int, int], dict[str, Any]] = {}
+        for item_id, item in items:
+            guess = item.guess
+            record_key = (item.tender_id, id(guess))
             values = records.get(record_key)
             if values is None:
                 values = records[record_key] = self._equipment_values(
-                    tender, row, types, product_id=product_id, model=model, note_format=note_format
+                    tenders[item.tender_id], guess, types, note_format=note_format
                 )
                 values["client_region_id"], values["client_responsible_id"] = copies.get(
-                    tender.customer_id, (None, None)
+                    tenders[item.tender_id].customer_id, (None, None)
                 )
-            for unit_index in range(_units(row["quantity"])):
-                units.append((item_id, unit_index, values))
+            units.extend((item_id, unit_index, values) for unit_index in range(item.line.units))
         if not units:
             return
         if is_postgres():
@@ -548,23 +676,18 @@ class _Writer:
         self.result.equipment_created += len(ids)
 
     def _equipment_values(
-        self,
-        tender: Tender,
-        row: dict[str, Any],
-        types: dict[int, Any],
-        *,
-        product_id: int | None,
-        model: str,
-        note_format: str,
+        self, tender: Tender, guess: EquipmentGuess, types: dict[int, Any], *, note_format: str
     ) -> dict[str, Any]:
         """Return the field values of the equipment records of an item (the same for every unit)."""
         note = note_format % {"number": tender.number or tender.contract_number or "—"}
+        product_id = guess.product_id
+        type_id = guess.equipment_type.pk
         values = {
             "client_id": tender.customer_id,
-            "equipment_type_id": row["equipment_type_id"],
+            "equipment_type_id": type_id,
             "product_id": product_id,
-            "manufacturer": row["manufacturer"],
-            "model": model,
+            "manufacturer": guess.manufacturer[:200],
+            "model": guess.model[:200],
             "source": _TENDER_SOURCE,
             "competitor_id": tender.winner_id,
             "source_note": note[:255],
@@ -576,7 +699,7 @@ class _Writer:
         }
         if product_id is not None:
             # The catalogue knows warranty and service life: let the equipment app compute the dates.
-            equipment = Equipment(equipment_type=types[row["equipment_type_id"]], **values)
+            equipment = Equipment(equipment_type=types[type_id], **values)
             compute_dates(equipment)
             values.update(
                 warranty_until=equipment.warranty_until,
@@ -584,7 +707,7 @@ class _Writer:
                 next_maintenance_on=equipment.next_maintenance_on,
             )
         else:
-            interval = types[row["equipment_type_id"]].maintenance_interval_months
+            interval = types[type_id].maintenance_interval_months
             if interval and tender.contract_date:
                 values["next_maintenance_on"] = add_months(tender.contract_date, interval)
         return values
@@ -595,9 +718,8 @@ class _Writer:
             tender = tenders.get(key)
             if tender is None:
                 continue
-            for parsed in entry["docs"]:
-                for bid in parsed.bids:
-                    ref = party_ref(bid.party)
+            for doc in entry["docs"]:
+                for bid, ref in doc.bidders:
                     bid_key = _bid_key(bid, ref)
                     if bid_key is None:
                         continue
@@ -633,7 +755,7 @@ class _Writer:
             )
 
 
-def _merge_entry(merged: dict, key: tuple[str, int | None], values: dict[str, Any], docs: list[ParsedTender]) -> None:
+def _merge_entry(merged: dict, key: tuple[str, int | None], values: dict[str, Any], docs: list[_Doc]) -> None:
     """Add documents to the merged entry of a tender, filling its blank values."""
     entry = merged.get(key)
     if entry is None:
@@ -704,10 +826,15 @@ def _run(stream: TenderStream, *, job: ImportJob | None, by: User | None, result
     # thresholds the cyclic collector would rescan the read-ahead and the caches hundreds of times.
     thresholds = gc.get_threshold()
     gc.set_threshold(GC_THRESHOLD, *thresholds[1:])
+    # The writer waits for the database hundreds of times a file (queries, COPY chunks, commits)
+    # and gets the GIL back only when the reader thread's time slice ends: keep the slices short.
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(min(interval, SWITCH_INTERVAL))
     try:
         _run_batches(stream, job=job, by=by, result=result, batch_rows=batch_rows)
     finally:
         gc.set_threshold(*thresholds)
+        sys.setswitchinterval(interval)
 
 
 def _run_batches(
@@ -716,10 +843,10 @@ def _run_batches(
     writer = _Writer(job=job, by=by, result=result)
     if job is not None:
         ImportJob.objects.filter(pk=job.pk).update(total_rows=stream.estimated_total)
-    batch: list[ParsedTender] = []
+    batch: list[_Doc] = []
     errors: list[RowError] = []
     last_flush = 0
-    for events, counters in _read_ahead(stream):
+    for events, counters in _read_ahead(stream, prepare=writer.prepare, turns=writer.turns):
         for event in events:
             if isinstance(event, RowError):
                 errors.append(event)
@@ -752,14 +879,41 @@ READ_AHEAD_EVENTS = 200
 READ_AHEAD_CHUNKS = 32
 
 
-def _read_ahead(stream: TenderStream) -> Iterator[tuple[list[ParsedTender | RowError], _Counters]]:
-    """Read the file in a thread while this one writes: parsing is pure Python, no database.
+class _Turns:
+    """Let the reader thread run Python only while the writer waits: for a commit, or for the reader.
 
-    The database waits of the writer (COPY, commits) release the GIL, so parsing the next
-    batch overlaps writing the last one. Yield chunks of events with the counters at their end.
+    Both threads share one GIL: a reader parsing while the writer prepares or streams a batch
+    would only slow the writer down, and the database with it.
+    """
+
+    def __init__(self) -> None:
+        self._reader_may_run = threading.Event()
+        self._reader_may_run.set()
+
+    @contextmanager
+    def writer_computes(self) -> Iterator[None]:
+        self._reader_may_run.clear()
+        try:
+            yield
+        finally:
+            self._reader_may_run.set()
+
+    def reader_waits(self) -> None:
+        self._reader_may_run.wait()
+
+
+def _read_ahead(
+    stream: TenderStream, *, prepare: Callable[[ParsedTender], _Doc], turns: _Turns | None = None
+) -> Iterator[tuple[list[_Doc | RowError], _Counters]]:
+    """Read the file and `prepare` its tenders in a thread while this one writes: no database there.
+
+    The reader works while the writer waits for the database (see `_Turns`), so reading and
+    preparing the next batches overlaps committing the last one. Yield chunks of events with the
+    counters at their end.
     """
     chunks: queue.Queue = queue.Queue(maxsize=READ_AHEAD_CHUNKS)
     stop = threading.Event()
+    turns = turns or _Turns()
 
     def put(item: object) -> bool:
         while not stop.is_set():
@@ -772,11 +926,9 @@ def _read_ahead(stream: TenderStream) -> Iterator[tuple[list[ParsedTender | RowE
 
     def produce() -> None:
         try:
-            events: list[ParsedTender | RowError] = []
-            for event in stream:
-                if not isinstance(event, RowError):
-                    _prepare(event)
-                events.append(event)
+            events: list[_Doc | RowError] = []
+            for event in _taking_turns(stream, turns):
+                events.append(event if isinstance(event, RowError) else prepare(event))
                 if len(events) >= READ_AHEAD_EVENTS:
                     if not put((events, _Counters(stream.processed, stream.estimated_total))):
                         return
@@ -799,6 +951,16 @@ def _read_ahead(stream: TenderStream) -> Iterator[tuple[list[ParsedTender | RowE
     finally:
         stop.set()
         reader.join(timeout=5)
+
+
+def _taking_turns(events: Iterator[ParsedTender | RowError], turns: _Turns) -> Iterator[ParsedTender | RowError]:
+    """Yield events, reading each one only when it is the reader's turn."""
+    while True:
+        turns.reader_waits()
+        event = next(events, _END)
+        if event is _END:
+            return
+        yield event
 
 
 def _progress(job: ImportJob, stream: TenderStream | _Counters, result: TenderImportResult) -> bool:

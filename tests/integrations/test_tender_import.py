@@ -662,3 +662,54 @@ def test_the_sales_stale_job_sweep_leaves_tender_jobs_to_their_recovery():
     import_jobs_fail_stale()
     job.refresh_from_db()
     assert job.status == ImportJobStatus.RUNNING
+
+
+def test_the_import_leaves_the_interpreter_settings_as_it_found_them(tmp_path, admin_user, monkeypatch):
+    import gc
+    import sys
+
+    seen = {}
+    run_batches = tender_import._run_batches
+
+    def watching(*args, **kwargs):
+        seen["during"] = (sys.getswitchinterval(), gc.get_threshold()[0])
+        return run_batches(*args, **kwargs)
+
+    monkeypatch.setattr(tender_import, "_run_batches", watching)
+    before = (sys.getswitchinterval(), gc.get_threshold())
+
+    run(xlsx(tmp_path, tender_rows()), by=admin_user)
+
+    assert seen["during"] == (tender_import.SWITCH_INTERVAL, tender_import.GC_THRESHOLD)
+    assert (sys.getswitchinterval(), gc.get_threshold()) == before
+
+
+def test_the_reader_waits_while_a_batch_is_written_and_reads_while_it_commits(tmp_path, admin_user, monkeypatch):
+    import time
+
+    rows = [row for n in range(8) for row in tender_rows(f"R-{n}")]
+    path = xlsx(tmp_path, rows)
+    stream = tender_import.tender_stream_open(path, filename=path.name)
+    prepare = tender_import._Preparer.__call__
+
+    def slow_prepare(self, parsed):
+        time.sleep(0.01)  # a slow reader: it would get on with the file while the writer works
+        return prepare(self, parsed)
+
+    read_while_writing = []
+    write = tender_import._Writer._write
+
+    def watched_write(self, docs):
+        before = stream.processed
+        time.sleep(0.05)
+        write(self, docs)
+        read_while_writing.append(stream.processed - before)
+
+    monkeypatch.setattr(tender_import._Preparer, "__call__", slow_prepare)
+    monkeypatch.setattr(tender_import._Writer, "_write", watched_write)
+    monkeypatch.setattr(tender_import, "READ_AHEAD_EVENTS", 1)
+
+    tender_file_import(source=path, filename=path.name, by=admin_user, batch_rows=2, stream=stream)
+
+    assert Tender.objects.count() == 8
+    assert len(read_while_writing) > 1 and set(read_while_writing) == {0}

@@ -183,10 +183,14 @@ def iter_tender_rows(
     are skipped silently.
     """
     columns = [
-        (name, index, _PARSERS[name] if name in _AMOUNT_FIELDS else _memoized(_PARSERS[name]))
+        (
+            name,
+            index,
+            _PARSERS[name] if name in _AMOUNT_FIELDS else _memoized(_PARSERS[name]),
+            name not in ITEM_FIELDS,
+        )
         for name, index in mapping.columns.items()
     ]
-    tender_fields = [name for name in mapping.columns if name not in ITEM_FIELDS]
     has_number = Field.TENDER_NUMBER in mapping or Field.CONTRACT_NUMBER in mapping
     previous: TenderRow | None = None
     # The row that opened the current tender: an item row repeated under the same tender is
@@ -195,13 +199,13 @@ def iter_tender_rows(
     seen: set[int] = set()
     for offset, row in enumerate(rows):
         row_number = first_row_index + offset + 1
-        if _is_blank(row) or _is_totals(row):
+        if _is_skipped(row):
             continue
-        values, errors = _parse_cells(row, columns, mapping)
+        values, errors, has_tender_columns = _parse_cells(row, columns, mapping)
         if errors:
             yield _row_error(row_number, errors, filename, sheet)
             continue
-        continuation = previous is not None and all(values[name] is None for name in tender_fields)
+        continuation = previous is not None and not has_tender_columns
         parsed = (
             _continuation_row(row_number, values, previous)  # type: ignore[arg-type]
             if continuation
@@ -277,46 +281,47 @@ def _start_tender(row: TenderRow, *, filename: str, sheet: str | None) -> Parsed
     )
 
 
-def _is_blank(row: list[CellValue]) -> bool:
-    """Tell whether every cell of a row is empty or whitespace."""
+def _is_skipped(row: list[CellValue]) -> bool:
+    """Tell whether a row is blank (every cell empty or whitespace) or a totals line ("Итого", "Total")."""
+    first = None
     for value in row:
         if value is None or value == "":
             continue
-        if isinstance(value, str) and not value.strip():
+        if first is None:
+            # Only the first filled cell tells a totals line: an item called "Всего понемногу" sits after a number.
+            first = value
+        if type(value) is str and not value.strip():
             continue
-        return False
+        return type(first) is str and _TOTALS_RE.match(first) is not None
     return True
-
-
-def _is_totals(row: list[CellValue]) -> bool:
-    """Tell whether a row is a totals line ("Итого", "Всего", "Total") rather than data."""
-    for value in row:
-        if value is None or value == "":
-            continue
-        # Only the first filled cell counts: an item called "Всего понемногу" sits after a number.
-        return isinstance(value, str) and _TOTALS_RE.match(value) is not None
-    return False
 
 
 def _parse_cells(
     row: list[CellValue],
-    columns: list[tuple[Field, int, Callable[[Any], Any]]],
+    columns: list[tuple[Field, int, Callable[[Any], Any], bool]],
     mapping: ColumnMapping,
-) -> tuple[dict[Field, Any], list[Any]]:
-    """Parse every mapped cell of a row; collect a message per unreadable cell."""
+) -> tuple[dict[Field, Any], list[Any], bool]:
+    """Parse every mapped cell of a row; collect a message per unreadable cell.
+
+    Return the values, the messages and whether any tender (not item) column has a value.
+    """
     values: dict[Field, Any] = {}
     errors: list[Any] = []
+    has_tender_columns = False
     width = len(row)
-    for name, index, parser in columns:
+    for name, index, parser, is_tender_column in columns:
         raw = row[index] if index < width else None
         if raw is None or raw == "":
             values[name] = None
             continue
         try:
-            values[name] = parser(raw)
+            value = values[name] = parser(raw)
         except ValueParseError as exc:
             errors.append(format_lazy("{column}: {error}", column=mapping.header_of(name), error=exc.message))
-    return values, errors
+            continue
+        if is_tender_column and value is not None:
+            has_tender_columns = True
+    return values, errors, has_tender_columns
 
 
 def _row_error(row_number: int, errors: list[Any], filename: str, sheet: str | None) -> RowError:
@@ -415,13 +420,9 @@ def _party(name: str | None, inn: str | None) -> Party | None:
 
 def _item(values: dict[Field, Any]) -> TenderItemData | None:
     """Build the item of a row, or ``None`` when no item column is filled."""
-    if all(values.get(name) is None for name in ITEM_FIELDS):
+    get = values.get
+    name, okpd2, quantity = get(Field.ITEM_NAME), get(Field.OKPD2), get(Field.QUANTITY)
+    unit, unit_price, item_sum = get(Field.UNIT), get(Field.UNIT_PRICE), get(Field.ITEM_SUM)
+    if name is None and okpd2 is None and quantity is None and unit is None and unit_price is None and item_sum is None:
         return None
-    return TenderItemData(
-        name=values.get(Field.ITEM_NAME),
-        okpd2=values.get(Field.OKPD2),
-        quantity=values.get(Field.QUANTITY),
-        unit=values.get(Field.UNIT),
-        unit_price=values.get(Field.UNIT_PRICE),
-        sum=values.get(Field.ITEM_SUM),
-    )
+    return TenderItemData(name=name, okpd2=okpd2, quantity=quantity, unit=unit, unit_price=unit_price, sum=item_sum)

@@ -278,3 +278,18 @@ def test_it_keeps_the_same_item_row_under_two_tenders(make_xlsx):
         ["Бумага", "Ручки", "Бумага"],
         ["Ручки", "Бумага"],
     ]
+
+
+def test_rows_of_spaces_and_totals_rows_are_skipped_silently(make_xlsx):
+    rows = [
+        HEADER,
+        ["1", "44", "Школа", "3662006088", "", "", "", "", "Бумага", "", "10", "пачка", "", ""],
+        ["   ", "\u00a0", None, "", None, None, None, None, None, None, None, None, None, None],
+        [None] * 8 + ["Ручки", "", "5", "шт", "", ""],
+        ["Всего", None, None, None, None, None, None, "1 000", None, None, None, None, None, "1 000"],
+    ]
+    path = make_xlsx({"Data": rows})
+    _stream, [tender], errors = events(path)
+    assert errors == []
+    assert [item.name for item in tender.items] == ["Бумага", "Ручки"]
+    assert tender.source.rows == (2, 4)

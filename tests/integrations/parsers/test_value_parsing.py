@@ -32,6 +32,9 @@ from integrations.parsers.values import (
         (0.1, Decimal("0.1")),
         (Decimal("5.50"), Decimal("5.50")),
         ("12894.50284174137", Decimal("12894.50284174137")),
+        (1.5e-07, Decimal("1.5E-7")),
+        (2.5e16, Decimal("25000000000000000")),
+        ("-7", Decimal("-7")),
     ],
 )
 def test_it_parses_amounts_in_every_spelling(raw, expected):
@@ -41,6 +44,12 @@ def test_it_parses_amounts_in_every_spelling(raw, expected):
 @pytest.mark.parametrize("raw", [None, "", "   ", "\u00a0"])
 def test_it_reads_blank_amounts_as_none(raw):
     assert parse_decimal(raw) is None
+
+
+@pytest.mark.parametrize("raw", [True, float("nan"), float("inf"), "двенадцать", date(2024, 1, 1)])
+def test_it_refuses_what_is_not_a_number(raw):
+    with pytest.raises(ValueParseError):
+        parse_decimal(raw)
 
 
 def test_it_refuses_text_that_is_not_a_number():
