@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -417,8 +417,10 @@ class _Writer:
         if batch:
             docs = [doc if isinstance(doc, _Doc) else self.prepare(doc) for doc in batch]
             # The reader waits while the batch is prepared and streamed, and reads while it commits
-            # (the commit checks every foreign key of the batch).
-            with transaction.atomic(), self.turns.writer_computes():
+            # (the commit checks every foreign key of the batch). Inside a surrounding transaction
+            # (a dry run) no batch commits: then both run as they can.
+            commits = not transaction.get_connection().in_atomic_block
+            with transaction.atomic(), self.turns.writer_computes() if commits else nullcontext():
                 self._write(docs)
 
     def _write(self, docs: list[_Doc]) -> None:

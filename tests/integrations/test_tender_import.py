@@ -684,6 +684,7 @@ def test_the_import_leaves_the_interpreter_settings_as_it_found_them(tmp_path, a
     assert (sys.getswitchinterval(), gc.get_threshold()) == before
 
 
+@pytest.mark.django_db(transaction=True)  # each batch commits, as in the worker
 def test_the_reader_waits_while_a_batch_is_written_and_reads_while_it_commits(tmp_path, admin_user, monkeypatch):
     import time
 
