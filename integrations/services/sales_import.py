@@ -183,10 +183,14 @@ def import_jobs_fail_stale() -> int:
 
     Tender jobs resume instead (`tender_jobs_recover_stale`), so they are left to it.
     """
-    return ImportJob.objects.filter(kind=ImportJobKind.SALES).stale().update(
-        status=ImportJobStatus.FAILED,
-        message=_("The import stopped unexpectedly; nothing was written. Upload the file again."),
-        finished_at=timezone.now(),
+    return (
+        ImportJob.objects.filter(kind=ImportJobKind.SALES)
+        .stale()
+        .update(
+            status=ImportJobStatus.FAILED,
+            message=_("The import stopped unexpectedly; nothing was written. Upload the file again."),
+            finished_at=timezone.now(),
+        )
     )
 
 

@@ -43,6 +43,9 @@ _LATIN_MAKE_RE = re.compile(
     r"(?<![\w-])([A-Z][A-Za-z]{2,})(?:\s+([A-Za-z0-9][A-Za-z0-9\-/.]*(?:\s+[A-Za-z0-9\-/.]+)*))?"
 )
 
+# The Latin model right after a known make's name: "Cardiovit AT-102" in "Schiller Cardiovit AT-102, 2 шт".
+_LATIN_MODEL_RE = re.compile(r"\s+([A-Za-z0-9][A-Za-z0-9\-/.]*(?:\s+[A-Za-z0-9\-/.]+)*)")
+
 
 @dataclass(frozen=True)
 class PartyRef:
@@ -253,20 +256,23 @@ class EquipmentMatcher:
             self._types[name.lower()] = found
         return found
 
-    def _maker(self, text: str) -> str:
+    def _maker(self, text: str) -> tuple[str, int]:
+        """The known make named in `text` and where its name ends there, else ("", -1)."""
         if self._maker_re is None:
-            return ""
+            return "", -1
         match = self._maker_re.search(text)
-        return self._makers[match.group(1).lower()] if match else ""
+        return (self._makers[match.group(1).lower()], match.end(1)) if match else ("", -1)
 
     def _make_and_model(self, name: str, manufacturer: str) -> tuple[str, str]:
         """Return the make (a known one, else the first Latin word) and the Latin model after it."""
         if manufacturer:
             return manufacturer, ""
-        known = self._maker(name)
-        latin = _LATIN_MAKE_RE.search(name)
+        known, end = self._maker(name)
         if known:
-            return known, ""
+            # The model is the Latin text right after the make ("Schiller Cardiovit AT-102").
+            after = _LATIN_MODEL_RE.match(name, end)
+            return known, (after.group(1).strip() if after else "")
+        latin = _LATIN_MAKE_RE.search(name)
         if latin:
             return latin.group(1), (latin.group(2) or "").strip()
         return "", ""

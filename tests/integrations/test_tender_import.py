@@ -143,6 +143,19 @@ def test_it_turns_a_spreadsheet_into_parties_tenders_items_and_equipment(tmp_pat
     assert result.as_summary()["equipment"] == {"created": 2}
 
 
+def test_a_known_make_keeps_the_model_after_it_on_later_imports(tmp_path, admin_user, region_a, ultrasound):
+    """Once a make is known (from equipment already in the CRM), the model after it is still read."""
+    run(xlsx(tmp_path, tender_rows("MK-1", items=(("Аппарат УЗИ Mindray DC-70", 1),))), by=admin_user)
+
+    run(
+        xlsx(tmp_path, tender_rows("MK-2", items=(("Аппарат УЗИ Mindray Resona 7, в комплекте", 1),)), name="b.xlsx"),
+        by=admin_user,
+    )
+
+    later = Equipment.objects.get(tender_link__item__tender__number="MK-2")
+    assert (later.manufacturer, later.model) == ("Mindray", "Resona 7")
+
+
 def test_units_carry_their_customers_region_and_manager(tmp_path, admin_user, manager, ultrasound):
     customer = ClientFactory(inn=CUSTOMER_INN, responsible=manager)
     run(xlsx(tmp_path, tender_rows(items=(("Аппарат УЗИ Mindray DC-70", 3),))), by=admin_user)

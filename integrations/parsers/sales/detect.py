@@ -20,9 +20,7 @@ from .types import ParseResult
 
 __all__ = ["detect_and_parse"]
 
-_SPREADSHEET_KINDS = frozenset(
-    {FileKind.XLSX, FileKind.XLSB, FileKind.XLS, FileKind.ODS, FileKind.CSV, FileKind.HTML}
-)
+_SPREADSHEET_KINDS = frozenset({FileKind.XLSX, FileKind.XLSB, FileKind.XLS, FileKind.ODS, FileKind.CSV, FileKind.HTML})
 _HEAD_BYTES = 1024
 
 

@@ -49,9 +49,7 @@ from integrations.parsers.values import ValueParseError
 
 __all__ = ["ArchiveLimits", "SheetPlan", "TenderStream", "iter_tender_file"]
 
-_SPREADSHEET_KINDS = frozenset(
-    {FileKind.XLSX, FileKind.XLSB, FileKind.XLS, FileKind.ODS, FileKind.CSV, FileKind.HTML}
-)
+_SPREADSHEET_KINDS = frozenset({FileKind.XLSX, FileKind.XLSB, FileKind.XLS, FileKind.ODS, FileKind.CSV, FileKind.HTML})
 # Archive members that are never data: macOS resource forks, Windows thumbnails.
 _JUNK_PREFIXES = ("__MACOSX/",)
 _JUNK_NAMES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
