@@ -1,7 +1,8 @@
 """Equipment benchmark: the daily trigger run and the journal page at 10k .. 1M equipment records.
 
-Runs in its own PostgreSQL database `crm_bench_equipment` (created and migrated here). The
-database grows in steps (BENCH_EQUIPMENT_SIZES, default "10000,100000,1000000"); equipment is
+Runs in its own PostgreSQL database `crm_bench_equipment`, or the one BENCH_EQUIPMENT_DATABASE
+names (created and migrated here). The database grows in steps (BENCH_EQUIPMENT_SIZES, default
+"10000,100000,1000000"; a database only grows, so smaller sizes need a database of their own); equipment is
 inserted with INSERT ... SELECT generate_series (the same shape for every step), users and
 clients with bulk_create. At every size it measures:
 
@@ -38,7 +39,7 @@ from tests.bench.conftest import _create_database_if_missing, save_results, stri
 
 pytestmark = pytest.mark.bench
 
-DATABASE = "crm_bench_equipment"
+DATABASE = os.environ.get("BENCH_EQUIPMENT_DATABASE") or "crm_bench_equipment"
 SIZES = [int(s) for s in (os.environ.get("BENCH_EQUIPMENT_SIZES") or "10000,100000,1000000").split(",")]
 REQUESTS = int(os.environ.get("BENCH_REQUESTS") or 40)
 CLIENTS = 100_000
