@@ -11,7 +11,7 @@ from crm.normalize import name_key
 from crm.selectors.clients import search_clients_q, search_contacts_q
 
 MIN_QUERY = 2
-CANDIDATES = 200
+CANDIDATES = 100  # ranked per query: twice the longest list shown (50 on the search page)
 
 
 def search_results(user, query: str, *, clients: int, contacts: int) -> dict:

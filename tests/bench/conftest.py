@@ -15,6 +15,7 @@ demo sends one signal per document, hours at 100,000 clients).
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import time
@@ -77,7 +78,7 @@ def django_db_setup():
 
 @pytest.fixture(scope="session", autouse=True)
 def _server_template_rendering(django_test_environment):
-    """Render templates as a server does, not as the test runner's instrumented renderer.
+    """Render templates as a server does, not as the test runner's instrumented renderer; freeze the heap.
 
     The test environment wraps every template render (each {% include %} too) to send a
     signal and copy the whole context, so `response.context` can be inspected; on a page of
@@ -91,7 +92,12 @@ def _server_template_rendering(django_test_environment):
     saved = getattr(_TestState, "saved_data", None)
     if saved is not None:
         Template._render = saved.template_render
+    # As crm/wsgi.py does in each server process: what is loaded by now is not walked again by
+    # every full garbage collection (here that also spares the requests the test runner's own heap).
+    gc.collect()
+    gc.freeze()
     yield
+    gc.unfreeze()
     Template._render = instrumented
 
 
