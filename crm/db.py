@@ -1,6 +1,7 @@
 """Database helpers shared by the apps' migrations and services."""
 
-from django.db import migrations
+from django.db import migrations, models
+from django.db.models import Lookup
 
 
 class PostgresOnlySQL(migrations.RunSQL):
@@ -13,3 +14,30 @@ class PostgresOnlySQL(migrations.RunSQL):
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
         if schema_editor.connection.vendor == "postgresql":
             super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
+class AnyOf(Lookup):
+    """`field__any_of=[ids]`: one array parameter (`= ANY(%s)`) on PostgreSQL instead of `IN (%s, …)`.
+
+    For a long list of ids known in Python (an engineer's thousand clients) it spares building,
+    quoting and parsing a parameter per id; elsewhere it is a plain IN.
+    """
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def get_prep_lookup(self):
+        return [int(value) for value in self.rhs]
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        values = list(self.rhs)
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY(%s)", [*lhs_params, values]
+        if not values:
+            return "1 = 0", list(lhs_params)
+        return f"{lhs} IN ({', '.join(['%s'] * len(values))})", [*lhs_params, *values]
+
+
+models.IntegerField.register_lookup(AnyOf)
+models.ForeignKey.register_lookup(AnyOf)

@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+import crm.db  # noqa: F401  (registers the any_of lookup used by ClientScope.q)
+
 if TYPE_CHECKING:
     from crm.models import User
 
@@ -51,7 +53,8 @@ class ClientScope:
             arms.append(Q(**{f"{region}__in": self.region_ids}))
         if self.more_region_ids is not None:
             arms.append(Q(**{f"{region}__in": self.more_region_ids}))
-        arms.extend(Q(**{f"{pk}__in": ids}) for ids in self.client_ids)
+        # A list of ids known in Python travels as one array parameter (crm.db.AnyOf).
+        arms.extend(Q(**{f"{pk}__{'any_of' if isinstance(ids, list) else 'in'}": ids}) for ids in self.client_ids)
         if not arms:
             return Q(**{f"{pk}__in": []})
         q = arms[0]

@@ -37,7 +37,7 @@ class EquipmentQuerySet(models.QuerySet):
             # An engineer's clients are few: fetch them once (one query) and filter on client_id,
             # whose index also holds the journal's filter columns.
             first, *rest = scope.client_ids
-            ids = [next(iter(row.values())) for row in first.union(*rest)[: SCOPE_IDS_LIMIT + 1]]
+            ids = list(first.union(*rest).values_list("client_id", flat=True)[: SCOPE_IDS_LIMIT + 1])
             if len(ids) <= SCOPE_IDS_LIMIT:
                 scope = dataclasses.replace(scope, client_ids=(ids,))
         return self.filter(scope.q(pk="client_id", region="client_region_id", responsible="client_responsible_id"))
