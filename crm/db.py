@@ -1,5 +1,6 @@
 """Database helpers shared by the apps' migrations and services."""
 
+from django.core.exceptions import EmptyResultSet
 from django.db import migrations, models
 from django.db.models import Lookup
 
@@ -30,12 +31,12 @@ class AnyOf(Lookup):
         return [int(value) for value in self.rhs]
 
     def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
         values = list(self.rhs)
+        if not values:
+            raise EmptyResultSet  # as IN does: the query (or this arm of an OR) matches nothing
+        lhs, lhs_params = self.process_lhs(compiler, connection)
         if connection.vendor == "postgresql":
             return f"{lhs} = ANY(%s)", [*lhs_params, values]
-        if not values:
-            return "1 = 0", list(lhs_params)
         return f"{lhs} IN ({', '.join(['%s'] * len(values))})", [*lhs_params, *values]
 
 
