@@ -8,10 +8,12 @@ class CrmConfig(AppConfig):
 
     def ready(self) -> None:
         from crm import audit, signals  # noqa: F401  (registers audit and signal receivers)
+        from crm.db import register_lookups
         from crm.navigation import NavItem, register
         from crm.selectors import clients as _client_selectors  # noqa: F401  (invalidates cached reference lists)
         from crm.selectors.sales import register_sales
 
+        register_lookups()
         register_sales()
         register(NavItem("crm:client_list", _("Clients"), order=10))
         register(NavItem("crm:contact_list", _("Contacts"), order=20))

@@ -1,5 +1,8 @@
 """Database helpers shared by the apps' migrations and services."""
 
+from collections.abc import Iterator, Sequence
+from typing import TypeVar
+
 from django.core.exceptions import EmptyResultSet
 from django.db import migrations, models
 from django.db.models import Lookup
@@ -15,6 +18,15 @@ class PostgresOnlySQL(migrations.RunSQL):
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
         if schema_editor.connection.vendor == "postgresql":
             super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
+T = TypeVar("T")
+
+
+def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    """Consecutive slices of `items` of at most `size`: bounded IN lists and batched writes."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 class AnyOf(Lookup):
@@ -40,5 +52,7 @@ class AnyOf(Lookup):
         return f"{lhs} IN ({', '.join(['%s'] * len(values))})", [*lhs_params, *values]
 
 
-models.IntegerField.register_lookup(AnyOf)
-models.ForeignKey.register_lookup(AnyOf)
+def register_lookups() -> None:
+    """Make `any_of` available on integer columns and foreign keys (CrmConfig.ready)."""
+    models.IntegerField.register_lookup(AnyOf)
+    models.ForeignKey.register_lookup(AnyOf)

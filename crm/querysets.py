@@ -11,8 +11,6 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-import crm.db  # noqa: F401  (registers the any_of lookup used by ClientScope.q)
-
 if TYPE_CHECKING:
     from crm.models import User
 

@@ -23,6 +23,7 @@ from django.db.models.functions import Cast, Coalesce, Concat, Left, NullIf, Tri
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from crm.db import chunks
 from crm.models import Client, Task
 from equipment.models import WORKING_STATUSES, Equipment, EquipmentType
 
@@ -248,10 +249,8 @@ def consumables_trigger(date: dt.date) -> int:
             overdue[key] = (row["client_id"], row["product_id"], expected)
     # Only the causes without a task yet are built (on a normal day: the few that became overdue).
     keys = list(overdue)
-    for start in range(0, len(keys), 5000):
-        for key in Task.objects.filter(trigger_key__in=keys[start : start + 5000]).values_list(
-            "trigger_key", flat=True
-        ):
+    for chunk in chunks(keys, 5000):
+        for key in Task.objects.filter(trigger_key__in=chunk).values_list("trigger_key", flat=True):
             overdue.pop(key, None)
     if not overdue:
         return 0

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import DecimalField, ExpressionWrapper, F, Sum
 from django.utils.translation import gettext as _
 
+from crm.db import chunks
 from crm.models import AbcClass, AbcClassChange, AbcMetric, AbcRun, Client, DocumentKind, SalesDocumentLine, User
 
 DEFAULT_THRESHOLDS = (Decimal(70), Decimal(20), Decimal(10))
@@ -132,8 +133,8 @@ def abc_classify(
             )
             moved.setdefault(new, []).append(client_id)
         for new, ids in moved.items():
-            for start in range(0, len(ids), _CHUNK):
-                Client.objects.filter(pk__in=ids[start : start + _CHUNK]).update(abc_class=new)
+            for chunk in chunks(ids, _CHUNK):
+                Client.objects.filter(pk__in=chunk).update(abc_class=new)
         AbcClassChange.objects.bulk_create(changes, batch_size=2000)
         run.changed_count = len(changes)
         run.save(update_fields=["changed_count"])

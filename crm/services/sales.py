@@ -36,7 +36,7 @@ import csv
 import io
 import json
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -48,6 +48,7 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from crm.db import chunks
 from crm.models import (
     Client,
     ClientKind,
@@ -199,11 +200,6 @@ def _validate(documents: Sequence[Any]) -> list[tuple[Any, Any]]:
     return errors
 
 
-def _chunks(items: Sequence[Any], size: int = LOOKUP_CHUNK) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def _as_date(value: date | datetime) -> date:
     if isinstance(value, datetime):
         return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
@@ -296,7 +292,7 @@ class _Writer:
             by_kind.setdefault(doc.kind, []).append(doc.external_id)
         found: dict[tuple[str, str], dict] = {}
         for kind, ids in by_kind.items():
-            for chunk in _chunks(ids):
+            for chunk in chunks(ids, LOOKUP_CHUNK):
                 rows = SalesDocument.objects.filter(kind=kind, external_id__in=chunk).values(
                     "id", "external_id", "version", "posted", "is_deleted"
                 )
@@ -335,12 +331,12 @@ class _Writer:
         names = [value for what, value in wanted if what == "name"]
         found: dict[tuple[str, str], int] = {}
         prospects: list[int] = []
-        for chunk in _chunks(inns):
+        for chunk in chunks(inns, LOOKUP_CHUNK):
             for pk, inn, kind in Client.objects.filter(inn__in=chunk).values_list("id", "inn", "kind"):
                 found[("inn", inn)] = pk
                 if kind == ClientKind.PROSPECT:
                     prospects.append(pk)
-        for chunk in _chunks(names):
+        for chunk in chunks(names, LOOKUP_CHUNK):
             rows = (
                 Client.objects.filter(inn="", name_key__in=chunk).order_by("pk").values_list("id", "name_key", "kind")
             )
@@ -399,7 +395,7 @@ class _Writer:
         kinds: dict[int, str] = {}
         for attr in ("external_id", "sku", "name"):
             values = [value for (what, value) in wanted if what == attr]
-            for chunk in _chunks(values):
+            for chunk in chunks(values, LOOKUP_CHUNK):
                 for pk, value, kind in Product.objects.filter(**{f"{attr}__in": chunk}).values_list("id", attr, "kind"):
                     found.setdefault((attr, value), pk)
                     kinds[pk] = kind
@@ -440,7 +436,7 @@ class _Writer:
     def _parents(self, documents: list[Any]) -> dict[str, int]:
         wanted = sorted({pid for doc in documents if (pid := _parent_external_id(doc))})
         found: dict[str, int] = {}
-        for chunk in _chunks(wanted):
+        for chunk in chunks(wanted, LOOKUP_CHUNK):
             found.update(
                 SalesDocument.objects.filter(kind=DocumentKind.INVOICE, external_id__in=chunk).values_list(
                     "external_id", "id"
@@ -521,7 +517,7 @@ class _Writer:
         # Lines of changed documents keep their ids for the same line numbers.
         changed_ids = [doc_ids[id(doc)] for doc, current in work if current is not None]
         old_lines: dict[tuple[int, int], int] = {}
-        for chunk in _chunks(changed_ids):
+        for chunk in chunks(changed_ids, LOOKUP_CHUNK):
             for pk, document_id, line_no in SalesDocumentLine.objects.filter(document_id__in=chunk).values_list(
                 "id", "document_id", "line_no"
             ):
@@ -567,7 +563,7 @@ class _Writer:
             if connection.vendor == "postgresql":
                 _copy_lines(new_rows)
             else:
-                for chunk in _chunks(new_rows, BULK_BATCH):
+                for chunk in chunks(new_rows, BULK_BATCH):
                     SalesDocumentLine.objects.bulk_create([_line_instance(values) for values in chunk])
         self.summary.lines = len(new_rows) + len(updated_rows)
 
@@ -682,7 +678,7 @@ def _announce(items: list[tuple[int, bool, bool]], summary: SalesImportSummary) 
     started = time.monotonic()
     ids = [pk for pk, _created, _became in items]
     documents: dict[int, SalesDocument] = {}
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids, LOOKUP_CHUNK):
         documents.update(SalesDocument.objects.select_related("client").in_bulk(list(chunk)))
     if each:
         for pk, created, became_posted in items:

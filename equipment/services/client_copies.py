@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 from django.db import connection
 
+from crm.db import chunks
 from crm.models import Client
 from equipment.models import Equipment
 
@@ -27,8 +28,8 @@ def client_copies_for(client_ids: Iterable[int]) -> dict[int, tuple[int | None, 
     """Return {client id: (region id, responsible id)} for bulk inserts of equipment (one query per 5,000)."""
     ids = sorted(set(client_ids))
     copies: dict[int, tuple[int | None, int | None]] = {}
-    for start in range(0, len(ids), CHUNK):
-        rows = Client.objects.filter(pk__in=ids[start : start + CHUNK]).values_list("pk", "region_id", "responsible_id")
+    for chunk in chunks(ids, CHUNK):
+        rows = Client.objects.filter(pk__in=chunk).values_list("pk", "region_id", "responsible_id")
         copies.update((pk, (region_id, responsible_id)) for pk, region_id, responsible_id in rows)
     return copies
 
@@ -53,8 +54,7 @@ def equipment_client_copies_sync(*, client_ids: Iterable[int] | None = None) -> 
             cursor.execute(sql)
             return cursor.rowcount
         ids = sorted({int(pk) for pk in client_ids})
-        for start in range(0, len(ids), CHUNK):
-            chunk = ids[start : start + CHUNK]
+        for chunk in chunks(ids, CHUNK):
             cursor.execute(f"{sql} AND c.id IN ({', '.join(['%s'] * len(chunk))})", chunk)
             changed += cursor.rowcount
     return changed

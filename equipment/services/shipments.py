@@ -11,6 +11,7 @@ from django.db.models.functions import Lower
 from django.utils import translation
 from django.utils.translation import gettext
 
+from crm.db import chunks
 from crm.models import Client, SalesDocument, SalesDocumentLine
 from equipment.dates import add_months, add_years
 from equipment.models import Equipment, EquipmentSource, EquipmentStatus, EquipmentType
@@ -59,11 +60,6 @@ def _serials(value) -> list[str]:
     if not isinstance(value, list | tuple):
         return []
     return [str(s).strip()[:100] for s in value if str(s).strip()]
-
-
-def _chunks(items: Sequence[int], size: int) -> Iterable[Sequence[int]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def _type_name(raw: str | None) -> str:
@@ -136,7 +132,7 @@ def equipment_register_shipments(*, document_ids: Sequence[int]) -> int:
     """
     ids = sorted({int(pk) for pk in document_ids})
     created = 0
-    for chunk in _chunks(ids, CHUNK):
+    for chunk in chunks(ids, CHUNK):
         created += _register_chunk(list(chunk))
     if created:
         logger.info("%s shipments created %s equipment records", len(ids), created)
@@ -222,6 +218,6 @@ def on_sales_documents_posted(sender, documents: Sequence[SalesDocument], **kwar
     ids = [doc.pk for doc in documents if doc.kind == SHIPMENT and doc.posted and not doc.is_deleted]
     from equipment.tasks import equipment_register_shipments_task
 
-    for chunk in _chunks(ids, TASK_BATCH):
+    for chunk in chunks(ids, TASK_BATCH):
         batch = list(chunk)
         transaction.on_commit(lambda batch=batch: equipment_register_shipments_task.delay(batch))

@@ -25,6 +25,7 @@ from celery import chain
 from django.db import transaction
 from django.db.models import F, Q, Sum
 
+from crm.db import chunks
 from crm.models import SalesDocument
 from funnel.models import Deal, DealDocument, DealStatus, DocumentEvent, Stage, StageChange
 from funnel.services.deals import deal_move_to_stage
@@ -230,7 +231,7 @@ def on_sales_documents_posted(sender, documents: Sequence[SalesDocument], **kwar
         return
     from funnel.tasks import funnel_apply_documents_task
 
-    batches = [ids[start : start + BATCH] for start in range(0, len(ids), BATCH)]
+    batches = list(chunks(ids, BATCH))
 
     def queue() -> None:
         try:
