@@ -19,6 +19,7 @@ from crm.exports import xlsx_response
 from crm.forms.errors import add_service_errors
 from crm.models import Client
 from crm.selections import clean_params
+from crm.views.lists import page_number
 from equipment.access import get_equipment_for
 from equipment.filters import DEFAULT_SORT, SORTS
 from equipment.forms import (
@@ -57,13 +58,6 @@ def _columns():
     ]
 
 
-def _page_number(request: HttpRequest) -> int:
-    try:
-        return max(1, min(int(request.GET.get("page", 1)), 10_000))
-    except ValueError:
-        return 1
-
-
 @login_required
 @permission_required("equipment.view_equipment", raise_exception=True)
 @require_GET
@@ -72,7 +66,7 @@ def journal(request: HttpRequest) -> HttpResponse:
     sort = request.GET.get("sort", DEFAULT_SORT)
     if sort not in SORTS:
         sort = DEFAULT_SORT
-    page = _page_number(request)
+    page = page_number(request, last=10_000)
     rows, has_next = (
         journal_rows(flt.qs, sort=sort, page=page, per_page=PER_PAGE, user=request.user)
         if flt.is_valid()

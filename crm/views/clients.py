@@ -43,18 +43,11 @@ from crm.services.clients import client_archive, client_create, client_restore, 
 from crm.services.merge import client_merge
 from crm.services.transfer import client_transfer, transfer_regions_of
 from crm.tables import CappedPaginator, ClientTable
-from crm.views.lists import filtered_list
+from crm.views.lists import filtered_list, page_number
 
 PER_PAGE = 50
 TIMELINE_PER_PAGE = 20
 OPEN_TASKS_TEMPLATE = "crm/tasks/_client_open_tasks.html"
-
-
-def _page_number(request: HttpRequest, name: str = "page") -> int:
-    try:
-        return max(1, int(request.GET.get(name, 1)))
-    except (TypeError, ValueError):
-        return 1
 
 
 def _history_context(request: HttpRequest, client: Client) -> dict:
@@ -153,7 +146,7 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def client_timeline_page(request: HttpRequest, pk: int) -> HttpResponse:
     client = get_client_for(request.user, pk)
-    page = _page_number(request)
+    page = page_number(request)
     items, has_more = client_timeline(client, page=page, per_page=TIMELINE_PER_PAGE)
     return render(
         request,

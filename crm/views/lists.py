@@ -16,6 +16,15 @@ from crm.tables import CappedPaginator, export_rows
 PER_PAGE = 50
 
 
+def page_number(request: HttpRequest, name: str = "page", *, last: int | None = None) -> int:
+    """The page asked for in `?page=` (or `name`): 1 when missing or not a number, at most `last`."""
+    try:
+        number = max(1, int(request.GET.get(name, 1)))
+    except (TypeError, ValueError):
+        return 1
+    return min(number, last) if last is not None else number
+
+
 def filtered_list(
     request: HttpRequest,
     *,
