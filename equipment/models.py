@@ -159,7 +159,12 @@ class Equipment(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # equipment_created_by_idx, where filled (imports leave it empty)
     )
     # Copies of the client's region and responsible manager: the access rule (a head's region, a
     # manager's own clients) becomes one column of this table that the journal's indexes lead with.
@@ -203,8 +208,10 @@ class Equipment(models.Model):
                 fields=["client", "-id", *_JOURNAL_COLUMNS, "client_region"],
                 name="equipment_client_idx",
             ),
+            # Only units of clients with a manager: those a tender import brings mostly have none yet.
             models.Index(
                 fields=["client_responsible", "-id", *_JOURNAL_COLUMNS, "client_region", "client"],
+                condition=Q(client_responsible__isnull=False),
                 name="equipment_responsible_idx",
             ),
             # The journal of a sales head (a region) and the region filter: one index per sort and per
@@ -242,6 +249,8 @@ class Equipment(models.Model):
             models.Index(fields=["serial_number"], condition=~Q(serial_number=""), name="equipment_serial_idx"),
             # "Ours" (`product_id IS NOT NULL`), and the look-ups of a product's units.
             models.Index(fields=["product"], condition=Q(product__isnull=False), name="equipment_product_idx"),
+            # Who logged it (a user's deletion is refused while they have logged units).
+            models.Index(fields=["created_by"], condition=Q(created_by__isnull=False), name="equipment_created_by_idx"),
             # A re-posted shipment deletes its old lines: their units are unlinked (`shipment_line_id IN (…)`).
             models.Index(
                 fields=["shipment_line"], condition=Q(shipment_line__isnull=False), name="equipment_shipment_line_idx"

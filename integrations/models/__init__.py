@@ -6,7 +6,6 @@ from integrations.models.tenders import (
     MappingProfile,
     Tender,
     TenderBid,
-    TenderEquipment,
     TenderItem,
     TenderLaw,
 )
@@ -22,7 +21,6 @@ __all__ = [
     "MappingProfile",
     "Tender",
     "TenderBid",
-    "TenderEquipment",
     "TenderItem",
     "TenderLaw",
 ]

@@ -174,23 +174,6 @@ class TenderBid(models.Model):
         return f"{self.participant_name or self.journal_number}: {self.price}"
 
 
-class TenderEquipment(models.Model):
-    """Which equipment record a unit of a tender item became: one record per unit, ever."""
-
-    # No index of its own: tender_equipment_unique_unit leads with it.
-    item = models.ForeignKey(TenderItem, on_delete=models.CASCADE, related_name="equipment_links", db_index=False)
-    unit_index = models.PositiveIntegerField()
-    equipment = models.OneToOneField("equipment.Equipment", on_delete=models.CASCADE, related_name="tender_link")
-
-    class Meta:
-        verbose_name = _("tender equipment")
-        verbose_name_plural = _("tender equipment")
-        constraints = [models.UniqueConstraint(fields=["item", "unit_index"], name="tender_equipment_unique_unit")]
-
-    def __str__(self) -> str:
-        return f"{self.item_id}/{self.unit_index}"
-
-
 class MappingProfile(models.Model):
     """A named column mapping for one source of files: `{field: column letter or header}`."""
 

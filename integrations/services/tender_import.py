@@ -40,7 +40,7 @@ from equipment.models import Equipment, EquipmentSource
 from equipment.services.client_copies import client_copies_for
 from equipment.services.equipment import compute_dates
 from integrations.models import ImportJob, ImportJobKind, ImportJobStatus, ImportRowError
-from integrations.models.tenders import MappingProfile, Tender, TenderBid, TenderEquipment, TenderItem
+from integrations.models.tenders import MappingProfile, Tender, TenderBid, TenderItem
 from integrations.parsers.spreadsheet import FileRejected
 from integrations.parsers.tenders import ParsedTender, RowError, TenderItemData, iter_tender_file
 from integrations.parsers.tenders.files import TenderStream
@@ -308,7 +308,6 @@ class _NewTender:
 
 # The columns of the item COPY lines, in the order `_NewItem.csv_line` renders them.
 _ITEM_COLUMNS = (
-    "id",
     "tender_id",
     "line_key",
     "position",
@@ -333,11 +332,11 @@ class _NewItem:
         self.line = line
         self.guess = guess
 
-    def csv_line(self, pk: int) -> str:
-        """Render the item's COPY line (see `_ITEM_COLUMNS`) with its id."""
+    def csv_line(self) -> str:
+        """Render the item's COPY line (see `_ITEM_COLUMNS`)."""
         line, guess = self.line, self.guess
         recognised = ',""' if guess is None else f"{guess.equipment_type.pk},{_csv_text(guess.manufacturer[:200])}"
-        return f'{pk},{self.tender_id},"{line.key}",{line.position},{line.csv},{recognised}'
+        return f'{self.tender_id},"{line.key}",{line.position},{line.csv},{recognised}'
 
     def row(self) -> dict[str, Any]:
         """Return the item's field values (for the conflict-skipping and non-PostgreSQL inserts)."""
@@ -589,51 +588,59 @@ class _Writer:
             return
         inserted = self._insert_items(new)
         self.result.items_created += len(inserted)
-        equipment_items = [(item_id, item) for item_id, item in inserted if item.guess is not None]
+        equipment_items = [item for item in inserted if item.guess is not None]
         if equipment_items:
             self._create_equipment(equipment_items, by_pk)
 
     @staticmethod
-    def _insert_items(items: list[_NewItem]) -> list[tuple[int, _NewItem]]:
-        """Insert new items, skipping lines already there; return (id, item) of those inserted."""
+    def _insert_items(items: list[_NewItem]) -> list[_NewItem]:
+        """Insert new items, skipping lines already there; return those inserted."""
         if is_postgres():
             # Looked up first, so new unless a concurrent import has just written some: then the
             # straight COPY fails in its savepoint and the rows go through a conflict-skipping insert.
             try:
                 with transaction.atomic():
-                    ids = reserve_ids(TenderItem, len(items))
-                    copy_lines(TenderItem, _ITEM_COLUMNS, map(_NewItem.csv_line, items, ids))
+                    copy_lines(TenderItem, _ITEM_COLUMNS, map(_NewItem.csv_line, items))
             except IntegrityError:
                 by_key = {(item.tender_id, item.line.key): item for item in items}
                 inserted = copy_insert(
                     TenderItem,
                     [item.row() for item in items],
                     ignore_conflicts=True,
-                    returning=("id", "tender_id", "line_key"),
+                    returning=("tender_id", "line_key"),
                 )
-                return [(pk, by_key[(tender_id, line_key)]) for pk, tender_id, line_key in inserted]
-            return list(zip(ids, items, strict=True))
-        TenderItem.objects.bulk_create([TenderItem(**item.row()) for item in items], ignore_conflicts=True)
-        by_key = {(item.tender_id, item.line.key): item for item in items}
-        return [
-            (pk, by_key[(tender_id, line_key)])
-            for pk, tender_id, line_key in TenderItem.objects.filter(
-                tender_id__in={item.tender_id for item in items}, equipment_links__isnull=True
-            ).values_list("pk", "tender_id", "line_key")
-            if (tender_id, line_key) in by_key
-        ]
+                return [by_key[key] for key in inserted]
+            return items
+        # SQLite (development): the same, with bulk_create, and one line at a time after a conflict.
+        try:
+            with transaction.atomic():
+                TenderItem.objects.bulk_create([TenderItem(**item.row()) for item in items], batch_size=1000)
+        except IntegrityError:
+            inserted = []
+            for item in items:
+                try:
+                    with transaction.atomic():
+                        TenderItem.objects.create(**item.row())
+                except IntegrityError:
+                    continue
+                inserted.append(item)
+            return inserted
+        return items
 
-    def _create_equipment(self, items: list[tuple[int, _NewItem]], tenders: dict[int, Tender]) -> None:
-        """Create one equipment record per unit of each newly inserted equipment item, and link it."""
-        units: list[tuple[int, int, dict[str, Any]]] = []
+    def _create_equipment(self, items: list[_NewItem], tenders: dict[int, Tender]) -> None:
+        """Create one equipment record per unit of each newly inserted equipment item.
+
+        An item is inserted once (tender + line key are unique), in the same transaction as its
+        units: so each unit is created once, however often the file is imported."""
+        units: list[dict[str, Any]] = []
         types = self.equipment.types_by_pk()
         # Each unit carries copies of its client's region and responsible (the journal filters on them).
-        copies = client_copies_for({tenders[item.tender_id].customer_id for _item_id, item in items})
+        copies = client_copies_for({tenders[item.tender_id].customer_id for item in items})
         note_format = _("Tender %(number)s")
         # Items of one tender and type mostly give the same record: build (and render) it once.
         # The matcher hands out one guess object per kind of goods: its identity is a cheap key.
         records: dict[tuple[int, int], dict[str, Any]] = {}
-        for item_id, item in items:
+        for item in items:
             guess = item.guess
             record_key = (item.tender_id, id(guess))
             values = records.get(record_key)
@@ -644,38 +651,24 @@ class _Writer:
                 values["client_region_id"], values["client_responsible_id"] = copies.get(
                     tenders[item.tender_id].customer_id, (None, None)
                 )
-            units.extend((item_id, unit_index, values) for unit_index in range(item.line.units))
+            units.extend([values] * item.line.units)
         if not units:
             return
         if is_postgres():
-            ids = reserve_ids(Equipment, len(units))
             rendered: dict[int, str] = {}
-            attnames = ["id", *next(iter(records.values()))]
+            attnames = list(next(iter(records.values())))
 
             def equipment_lines() -> Iterator[str]:
-                for pk, (_item, _unit, values) in zip(ids, units, strict=True):
+                for values in units:
                     line = rendered.get(id(values))
                     if line is None:
                         line = rendered[id(values)] = csv_line(list(values.values()))
-                    yield f"{pk},{line}"
+                    yield line
 
             copy_lines(Equipment, attnames, equipment_lines())
-            copy_lines(
-                TenderEquipment,
-                ["item_id", "unit_index", "equipment_id"],
-                (f"{item_id},{unit_index},{pk}" for pk, (item_id, unit_index, _v) in zip(ids, units, strict=True)),
-            )
         else:
-            created = Equipment.objects.bulk_create([Equipment(**values) for _i, _u, values in units], batch_size=2000)
-            ids = [equipment.pk for equipment in created]
-            TenderEquipment.objects.bulk_create(
-                [
-                    TenderEquipment(item_id=item_id, unit_index=unit_index, equipment_id=pk)
-                    for pk, (item_id, unit_index, _v) in zip(ids, units, strict=True)
-                ],
-                batch_size=2000,
-            )
-        self.result.equipment_created += len(ids)
+            Equipment.objects.bulk_create([Equipment(**values) for values in units], batch_size=2000)
+        self.result.equipment_created += len(units)
 
     def _equipment_values(
         self, tender: Tender, guess: EquipmentGuess, types: dict[int, Any], *, note_format: str

@@ -68,7 +68,7 @@ def read_only_seconds(path: Path) -> float:
 def empty_tables() -> None:
     with connection.cursor() as cursor:
         cursor.execute(
-            "TRUNCATE integrations_tenderequipment, integrations_tenderbid, integrations_tenderitem, "
+            "TRUNCATE integrations_tenderbid, integrations_tenderitem, "
             "integrations_tender, integrations_importrowerror, integrations_importjob, equipment_equipment, "
             "crm_client RESTART IDENTITY CASCADE"
         )
