@@ -29,7 +29,7 @@ class CappedPaginator(Paginator):
     narrower filter (the export still has every row).
     """
 
-    cap = 1_000
+    cap = 500
 
     @cached_property
     def uncapped_count(self) -> int:

@@ -6,14 +6,15 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from django.core.cache import cache
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.db.models.signals import post_delete, post_save
 
 from crm.models import (
+    Attachment,
     Client,
     ClientStatus,
     Contact,
@@ -293,10 +294,6 @@ class TimelineItem:
     changes: list[tuple[str, str, str]] = field(default_factory=list)
 
 
-def client_open_tasks(client: Client) -> QuerySet[Task]:
-    return client.tasks.open().select_related("assignee").order_by("due_at")
-
-
 def _blank(value) -> str:
     return "" if value in (None, "None", "") else str(value)
 
@@ -353,38 +350,72 @@ def change_rows(entries: list[LogEntry]) -> list[list[tuple[str, str, str]]]:
     ]
 
 
-def client_history_entries(client: Client) -> QuerySet[LogEntry]:
-    """Audit entries of the client, its contacts and its contact details, newest first."""
+class ClientPeopleIds(NamedTuple):
+    """Ids of a client's contact persons (archived too) and of every contact detail of the client and of them."""
+
+    contact_ids: list[int]
+    point_ids: list[int]
+
+
+def client_people_ids(client: Client) -> ClientPeopleIds:
+    """Return the ids of the client's contacts and contact details, in one query."""
+    contacts = Contact.objects.filter(client=client).annotate(is_contact=Value(True))
+    # Three index look-ups: an OR of the client's and its contacts' details would read the whole table.
+    own, theirs = (
+        ContactPoint.objects.filter(**where).annotate(is_contact=Value(False))
+        for where in ({"client": client}, {"contact__client": client})
+    )
+    rows = (qs.order_by().values_list("pk", "is_contact") for qs in (contacts, own, theirs))
+    ids = ClientPeopleIds([], [])
+    first, *others = rows
+    for pk, is_contact in first.union(*others, all=True):
+        (ids.contact_ids if is_contact else ids.point_ids).append(pk)
+    return ids
+
+
+def client_history_entries(client: Client, *, people: ClientPeopleIds | None = None) -> QuerySet[LogEntry]:
+    """Audit entries of the client, its contacts and its contact details, newest first.
+
+    The ids travel as lists, so each arm is an index look-up on the entry's object id: with
+    subqueries the planner would walk the whole log by time, filtering, to find a page.
+    """
     from auditlog.models import LogEntry
     from django.contrib.contenttypes.models import ContentType
 
+    if people is None:
+        people = client_people_ids(client)
     cts = ContentType.objects.get_for_models(Client, Contact, ContactPoint)
-    contact_ids = Contact.objects.filter(client=client).values("pk")
-    point_ids = ContactPoint.objects.filter(Q(client=client) | Q(contact__client=client)).values("pk")
     return (
         LogEntry.objects.filter(
             Q(content_type=cts[Client], object_id=client.pk)
-            | Q(content_type=cts[Contact], object_id__in=contact_ids)
-            | Q(content_type=cts[ContactPoint], object_id__in=point_ids)
+            | Q(content_type=cts[Contact], object_id__in=people.contact_ids)
+            | Q(content_type=cts[ContactPoint], object_id__in=people.point_ids)
         )
         .select_related("actor", "content_type")
         .order_by("-timestamp", "-pk")
     )
 
 
-def client_timeline(client: Client, *, page: int = 1, per_page: int = 20) -> tuple[list[TimelineItem], bool]:
+def client_timeline(
+    client: Client, *, page: int = 1, per_page: int = 20, people: ClientPeopleIds | None = None
+) -> tuple[list[TimelineItem], bool]:
     """Return one page of the card's timeline (interactions, tasks, changes; newest first) and whether more exist.
 
     Each source is read newest first up to the end of the page, then merged: a constant
     number of queries per page.
     """
     upto = page * per_page + 1
-    interactions = (
+    interactions = list(
         Interaction.objects.filter(client=client)
         .select_related("author", "contact")
-        .prefetch_related("attachments")
         .order_by("-occurred_at", "-pk")[:upto]
     )
+    # Few interactions carry files: one plain query for them (prefetch_related costs more in Python).
+    files: dict[int, list[Attachment]] = {}
+    for attachment in Attachment.objects.filter(interaction_id__in=[i.pk for i in interactions]).order_by("pk"):
+        files.setdefault(attachment.interaction_id, []).append(attachment)
+    for interaction in interactions:
+        interaction.files = files.get(interaction.pk, [])
     # One query for both task events: a task's latest event (created or done) ranks it, and
     # every task event in the page's top `upto` belongs to a task ranked in the top `upto`.
     tasks = list(
@@ -400,7 +431,7 @@ def client_timeline(client: Client, *, page: int = 1, per_page: int = 20) -> tup
         for t in tasks
         if t.status == TaskStatus.DONE and t.completed_at is not None
     ]
-    entries = list(client_history_entries(client)[:upto])
+    entries = list(client_history_entries(client, people=people)[:upto])
     for entry, rows in zip(entries, change_rows(entries), strict=True):
         items.append(TimelineItem("change", entry.timestamp, entry, changes=rows))
     items.sort(key=lambda item: item.at, reverse=True)
@@ -409,13 +440,22 @@ def client_timeline(client: Client, *, page: int = 1, per_page: int = 20) -> tup
     return selected, len(items) > start + per_page
 
 
-def client_card_people(client: Client) -> tuple[list[ContactPoint], list[Contact]]:
+class CardPeople(NamedTuple):
+    points: list[ContactPoint]  # the client's own contact details
+    contacts: list[Contact]  # active contacts, each with its contact details prefetched
+    ids: ClientPeopleIds  # every contact (archived too) and contact detail: for the history
+
+
+def client_card_people(client: Client) -> CardPeople:
     """Return the client's own contact details and its active contacts with theirs, in two queries."""
-    contacts = list(client.contacts.filter(is_archived=False).order_by("-is_decision_maker", "last_name", "first_name"))
+    every = list(client.contacts.order_by("-is_decision_maker", "last_name", "first_name"))
+    contacts = [contact for contact in every if not contact.is_archived]
     by_contact: dict[int, list[ContactPoint]] = {c.pk: [] for c in contacts}
     own: list[ContactPoint] = []
-    points = ContactPoint.objects.filter(Q(client=client) | Q(contact_id__in=list(by_contact))).order_by(
-        "-is_primary", "pk"
+    points = list(
+        ContactPoint.objects.filter(Q(client=client) | Q(contact_id__in=[c.pk for c in every])).order_by(
+            "-is_primary", "pk"
+        )
     )
     for point in points:
         if point.client_id == client.pk:
@@ -425,7 +465,7 @@ def client_card_people(client: Client) -> tuple[list[ContactPoint], list[Contact
     for contact in contacts:
         # Fill the prefetch cache so templates can keep using contact.contact_points.all.
         contact._prefetched_objects_cache = {"contact_points": _as_prefetched(contact, by_contact[contact.pk])}
-    return own, contacts
+    return CardPeople(own, contacts, ClientPeopleIds([c.pk for c in every], [p.pk for p in points]))
 
 
 def _as_prefetched(contact: Contact, points: list[ContactPoint]):

@@ -13,8 +13,6 @@ from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -36,9 +34,9 @@ from crm.selectors.clients import (
     client_forgotten_queryset,
     client_history_entries,
     client_list_queryset,
-    client_open_tasks,
     client_timeline,
 )
+from crm.selectors.work import client_open_tasks
 from crm.services.clients import client_archive, client_create, client_restore, client_update
 from crm.services.merge import client_merge
 from crm.services.transfer import client_transfer, transfer_regions_of
@@ -47,7 +45,6 @@ from crm.views.lists import filtered_list, page_number
 
 PER_PAGE = 50
 TIMELINE_PER_PAGE = 20
-OPEN_TASKS_TEMPLATE = "crm/tasks/_client_open_tasks.html"
 
 
 def _history_context(request: HttpRequest, client: Client) -> dict:
@@ -102,43 +99,24 @@ def _with_display_values(clients) -> list[Client]:
 # --- card ----------------------------------------------------------------------------------------
 
 
-def _open_tasks(client: Client, user: User) -> list:
-    """Open tasks for the card: the tasks app's selector (with due-date lights) when it exists."""
-    try:
-        from crm.selectors.work import client_open_tasks as work_client_open_tasks
-    except ImportError:
-        return list(client_open_tasks(client))
-    return work_client_open_tasks(client=client, user=user)
-
-
-def _open_tasks_template() -> str:
-    """The tasks app's partial when it exists, else a plain list."""
-    try:
-        get_template(OPEN_TASKS_TEMPLATE)
-    except TemplateDoesNotExist:
-        return "crm/clients/_open_tasks_fallback.html"
-    return OPEN_TASKS_TEMPLATE
-
-
 @login_required
 def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
     client = get_client_for(
         request.user, pk, queryset=Client.objects.select_related("responsible", "region", "segment", "source")
     )
-    items, has_more = client_timeline(client, page=1, per_page=TIMELINE_PER_PAGE)
-    points, contacts = client_card_people(client)
+    people = client_card_people(client)
+    items, has_more = client_timeline(client, page=1, per_page=TIMELINE_PER_PAGE, people=people.ids)
     context = {
         "client": client,
-        "points": points,
-        "contacts": contacts,
-        "open_tasks": _open_tasks(client, request.user),
+        "points": people.points,
+        "contacts": people.contacts,
+        "open_tasks": client_open_tasks(client=client, user=request.user),
         "timeline": items,
         "timeline_next": 2 if has_more else None,
         "tabs": client_tabs(request.user),
         "can_edit": can_edit_client(request.user, client),
         "can_merge": request.user.has_perm("crm.merge_client"),
         "can_log_interaction": request.user.has_perm("crm.add_interaction"),
-        "open_tasks_template": _open_tasks_template(),
     }
     return render(request, "crm/clients/detail.html", context)
 

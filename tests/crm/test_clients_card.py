@@ -9,7 +9,7 @@ from django.utils import timezone
 from crm.cards import _tabs, register_client_tab
 from crm.models import ContactPoint
 from crm.services.clients import client_update
-from tests.factories import ClientFactory, ContactFactory, InteractionFactory, TaskFactory
+from tests.factories import ClientFactory, ContactFactory, ContactPointFactory, InteractionFactory, TaskFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -149,3 +149,57 @@ def test_script_name_is_escaped_on_the_card(as_user, manager):
     content = as_user(manager).get(card(c)).content.decode()
     assert "<script>alert(1)</script>" not in content
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in content
+
+
+def test_the_card_shows_changes_of_its_contacts_and_contact_details_archived_ones_too(as_user, manager):
+    c = ClientFactory(responsible=manager)
+    active = ContactFactory(client=c, position="Engineer")
+    gone = ContactFactory(client=c, position="Buyer")
+    own_point = ContactPointFactory(client=c, contact=None, kind="email", value="office@example.com")
+    their_point = ContactPointFactory(client=None, contact=gone, kind="email", value="buyer@example.com")
+    other = ContactFactory(client=ClientFactory(responsible=manager), position="Director")
+    for obj, field, value in (
+        (active, "position", "Chief engineer"),
+        (gone, "position", "Former buyer"),
+        (own_point, "label", "Front desk"),
+        (their_point, "label", "Old mailbox"),
+        (other, "position", "Elsewhere"),
+    ):
+        setattr(obj, field, value)
+        obj.save()
+    gone.is_archived = True
+    gone.save()
+
+    response = as_user(manager).get(card(c))
+
+    changes = {row[2] for item in response.context["timeline"] if item.kind == "change" for row in item.changes}
+    assert {"Chief engineer", "Former buyer", "Front desk", "Old mailbox"} <= changes
+    assert "Elsewhere" not in changes
+    assert "Former buyer" not in [contact.position for contact in response.context["contacts"]]
+
+
+def test_the_card_lists_the_files_of_each_interaction(as_user, manager, settings, tmp_path):
+    from django.core.files.base import ContentFile
+
+    from crm.models import Attachment
+
+    c = ClientFactory(responsible=manager)
+    with_file, without = InteractionFactory(client=c, author=manager), InteractionFactory(client=c, author=manager)
+    Attachment.objects.create(
+        interaction=with_file,
+        file=ContentFile(b"%PDF-1.4", name="offer.pdf"),
+        name="offer.pdf",
+        size=8,
+        content_type="application/pdf",
+        uploaded_by=manager,
+    )
+
+    response = as_user(manager).get(card(c))
+
+    files = {
+        item.obj.pk: [a.name for a in item.obj.files]
+        for item in response.context["timeline"]
+        if item.kind == "interaction"
+    }
+    assert files == {with_file.pk: ["offer.pdf"], without.pk: []}
+    assert "offer.pdf" in response.content.decode()
