@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 
+from django.urls import get_script_prefix, reverse
 from django.utils import dateformat, timezone
 from django.utils.formats import get_format
 
@@ -46,3 +47,20 @@ def _strftime_pattern(django_format: str) -> str | None:
 def choice_labels(field) -> dict[str, str]:
     """Map a model field's choice values to their labels in the active language."""
     return {value: str(label) for value, label in field.flatchoices}
+
+
+_SENTINEL_PK = 987654321
+_url_patterns: dict[tuple[str, str], str] = {}
+
+
+def pk_url(name: str, pk: int) -> str:
+    """`reverse(name, args=[pk])` for a URL whose only argument is a primary key, reversed once per name.
+
+    A list row with a link and three action buttons reverses four URLs; 50 rows made it a
+    tenth of the page's time. The pattern is kept per script prefix, as `reverse` would build it.
+    """
+    key = (get_script_prefix(), name)
+    pattern = _url_patterns.get(key)
+    if pattern is None:
+        pattern = _url_patterns[key] = reverse(name, args=[_SENTINEL_PK]).replace(str(_SENTINEL_PK), "{pk}")
+    return pattern.format(pk=int(pk))

@@ -13,7 +13,7 @@ from typing import Any
 
 import django_tables2 as tables
 from django.core.paginator import Paginator
-from django.db import connection
+from django.db import connection, transaction
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -33,7 +33,15 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def uncapped_count(self) -> int:
-        return self.object_list.order_by().values("pk")[: self.cap + 1].count()
+        capped = self.object_list.order_by().values("pk")[: self.cap + 1]
+        if connection.vendor != "postgresql":
+            return capped.count()
+        # With a LIMIT the planner expects a table scan to meet `cap` matches early and takes it;
+        # for a name search in a sales head's region it reads 10,000+ rows (10 ms) where the
+        # trigram indexes find the matches at once (4 ms). The count never wants a table scan.
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            return capped.count()
 
     @cached_property
     def count(self) -> int:

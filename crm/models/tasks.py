@@ -5,7 +5,6 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from crm.querysets import NotificationQuerySet, TaskQuerySet
@@ -92,7 +91,9 @@ class Task(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("crm:task_detail", args=[self.pk])
+        from crm.display import pk_url
+
+        return pk_url("crm:task_detail", self.pk)
 
     @property
     def is_open(self) -> bool:

@@ -5,6 +5,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django import template
 from django.utils import translation
 
+from crm.display import pk_url as display_pk_url
 from crm.normalize import format_phone
 
 register = template.Library()
@@ -45,3 +46,9 @@ def amount(value) -> str:
 @register.filter
 def phone(value: str) -> str:
     return format_phone(value) if value else ""
+
+
+@register.simple_tag
+def pk_url(name: str, pk: int) -> str:
+    """`{% url name pk %}` for list rows, reversed once per URL name (see crm.display.pk_url)."""
+    return display_pk_url(name, pk)

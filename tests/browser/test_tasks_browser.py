@@ -42,3 +42,28 @@ def test_a_manager_logs_a_call_with_a_follow_up_and_completes_it(page, manager):
     page.wait_for_selector(f"[data-task-id='{task.pk}'] [data-testid=task-reopen]")
     task.refresh_from_db()
     assert task.status == "done"
+
+
+def test_postponing_from_the_list_moves_the_task_a_week_on_and_redraws_its_row(page, manager):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tests.factories import TaskFactory
+
+    due = timezone.now() + dt.timedelta(days=2)
+    task = TaskFactory(assignee=manager, author=manager, title="Send the offer", due_at=due)
+    log_in(page, "manager")
+
+    page.goto("/tasks/")
+    row = page.locator(f"[data-testid=task-row][data-task-id='{task.pk}']")
+    row.locator("[data-testid=task-postpone]").click()
+    with page.expect_response(lambda response: "/postpone/" in response.url):
+        row.locator("[data-testid=postpone-1w]").click()
+
+    task.refresh_from_db()
+    # A week from now (the button's own hx-vals, "1w", merged with those its group passes on).
+    assert abs(task.due_at - (timezone.now() + dt.timedelta(weeks=1))) < dt.timedelta(minutes=5)
+    # The row is swapped in place (the inherited hx-target), with its buttons still there.
+    page.wait_for_selector(f"[data-task-id='{task.pk}'] [data-testid=task-complete]")
+    assert page.locator(f"[data-task-id='{task.pk}']").count() == 1
