@@ -3,9 +3,9 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from crm.display import pk_url
 from crm.querysets import ClientQuerySet, ContactQuerySet
 from crm.validators import validate_inn, validate_kpp
 
@@ -139,7 +139,7 @@ class Client(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("crm:client_detail", args=[self.pk])
+        return pk_url("crm:client_detail", self.pk)
 
     @property
     def display_name(self) -> str:
@@ -189,7 +189,7 @@ class Contact(models.Model):
         return self.full_name
 
     def get_absolute_url(self) -> str:
-        return reverse("crm:contact_detail", args=[self.pk])
+        return pk_url("crm:contact_detail", self.pk)
 
     @property
     def full_name(self) -> str:

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from crm.display import pk_url
 from crm.querysets import NotificationQuerySet, TaskQuerySet
 
 
@@ -91,8 +92,6 @@ class Task(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        from crm.display import pk_url
-
         return pk_url("crm:task_detail", self.pk)
 
     @property

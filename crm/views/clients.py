@@ -75,7 +75,6 @@ def client_list(request: HttpRequest) -> HttpResponse:
     context = {
         **listed,
         "clients": _with_display_values(listed["page_obj"].object_list),
-        "detail_prefix": reverse("crm:client_list"),
     }
     template = "crm/clients/_list_results.html" if request.headers.get("HX-Request") else "crm/clients/list.html"
     return render(request, template, context)

@@ -7,7 +7,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -48,8 +47,6 @@ def contact_list(request: HttpRequest) -> HttpResponse:
     context = {
         **listed,
         "contacts": listed["page_obj"].object_list,
-        "contact_prefix": reverse("crm:contact_list"),
-        "client_prefix": reverse("crm:client_list"),
     }
     template = "crm/contacts/_list_results.html" if request.headers.get("HX-Request") else "crm/contacts/list.html"
     return render(request, template, context)
