@@ -23,8 +23,8 @@ from django.db.models.functions import Cast, Coalesce, Concat, Left, NullIf, Tri
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from crm.db import chunks
-from crm.models import Client, Task
+from crm.db import DaysBetween, DottedDate, PlusDays, RoundedQuotient
+from crm.models import Task
 from equipment.models import WORKING_STATUSES, Equipment, EquipmentType
 
 # A due date that passed more than this many days ago without a task is not chased any more.
@@ -106,6 +106,10 @@ def insert_tasks(queryset, values: dict) -> int:
     # Table and column names come from the model's metadata; values travel as parameters.
     statement = f"{verb} {table} ({', '.join(columns)}) {sql}{tail}"
     with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # A catch-up run joins and sorts hundreds of thousands of rows: let them stay in memory
+            # for this one statement rather than spill to disk at the server's small default.
+            cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute(statement, params)
         return max(cursor.rowcount, 0)
 
@@ -238,60 +242,63 @@ def expected_purchase(first: dt.date, last: dt.date, purchases: int) -> dt.date:
     return last + dt.timedelta(days=round(interval))
 
 
+def overdue_consumables(date: dt.date):
+    """Per client and consumable bought on two days or more: `expected` is the day of the next purchase.
+
+    The same date as expected_purchase() computes (rounded half to even, as Python rounds), in
+    SQL; only those expected before `date` and at most CATCH_UP_DAYS ago, of clients with an
+    active manager.
+    """
+    from crm.models import SalesDocumentLine
+
+    purchases = Count("date", distinct=True)
+    expected = PlusDays(Max("date"), RoundedQuotient(DaysBetween(Min("date"), Max("date")), purchases - Value(1)))
+    return (
+        SalesDocumentLine.objects.filter(
+            kind="shipment",
+            is_effective=True,
+            product__kind="consumable",
+            quantity__gt=0,
+            client__responsible__is_active=True,
+        )
+        .exclude(client__status="archived")
+        .values("client_id", "product_id")
+        .order_by()
+        .annotate(purchases=purchases)
+        .filter(purchases__gte=2)
+        .annotate(expected=expected)
+        .filter(expected__lt=date, expected__gte=date - dt.timedelta(days=CATCH_UP_DAYS))
+    )
+
+
 def consumables_trigger(date: dt.date) -> int:
     """A consumable the client buys regularly is overdue: the manager calls them."""
-    overdue: dict[str, tuple[int, int, dt.date]] = {}
-    oldest = date - dt.timedelta(days=CATCH_UP_DAYS)
-    for row in consumable_intervals().iterator(chunk_size=5000):
-        expected = expected_purchase(row["first"], row["last"], row["purchases"])
-        if oldest <= expected < date:
-            key = f"consumable:{row['client_id']}:{row['product_id']}:{expected.isoformat()}"
-            overdue[key] = (row["client_id"], row["product_id"], expected)
-    # Only the causes without a task yet are built (on a normal day: the few that became overdue).
-    keys = list(overdue)
-    for chunk in chunks(keys, 5000):
-        for key in Task.objects.filter(trigger_key__in=chunk).values_list("trigger_key", flat=True):
-            overdue.pop(key, None)
-    if not overdue:
-        return 0
     from crm.models import Product
 
-    clients = (
-        Client.objects.filter(pk__in={c for c, _p, _e in overdue.values()}, responsible__is_active=True)
-        .exclude(status="archived")
-        .only("pk", "name", "short_name", "responsible_id")
-        .in_bulk()
-    )
-    products = Product.objects.filter(pk__in={p for _c, p, _e in overdue.values()}).only("pk", "name").in_bulk()
-    product_type = ContentType.objects.get_for_model(Product)
-    due_at = morning_of(date)
     with translation.override(settings.LANGUAGE_CODE):
         template = gettext("Call about %(product)s: %(client)s usually buys it again by %(date)s")
-        tasks = []
-        for key, (client_id, product_id, expected) in overdue.items():
-            client = clients.get(client_id)
-            product = products.get(product_id)
-            if client is None or product is None:
-                continue
-            title = template % {
-                "product": product.name,
-                "client": client.display_name,
-                "date": expected.strftime("%d.%m.%Y"),
-            }
-            tasks.append(
-                Task(
-                    title=title[:255],
-                    assignee_id=client.responsible_id,
-                    client_id=client_id,
-                    content_type=product_type,
-                    object_id=product_id,
-                    due_at=due_at,
-                    remind_at=due_at,
-                    trigger_key=key,
-                )
-            )
-    created = Task.objects.bulk_create(tasks, batch_size=1000, ignore_conflicts=True)
-    return len(created)
+    due_at = Value(morning_of(date))
+    return insert_tasks(
+        overdue_consumables(date),
+        {
+            "title": Left(
+                _sentence(
+                    template,
+                    product=F("product__name"),
+                    client=_client_label(),
+                    date=DottedDate(F("expected")),
+                ),
+                255,
+            ),
+            "assignee_id": F("client__responsible_id"),
+            "client_id": F("client_id"),
+            "content_type_id": Value(ContentType.objects.get_for_model(Product).pk),
+            "object_id": F("product_id"),
+            "due_at": due_at,
+            "remind_at": due_at,
+            "trigger_key": _key("consumable:", "client_id", "product_id", "expected"),
+        },
+    )
 
 
 def register() -> None:

@@ -5,7 +5,13 @@ import datetime as dt
 import pytest
 
 from crm.models import Task
-from equipment.triggers import consumable_intervals, consumables_trigger, expected_purchase, morning_of
+from equipment.triggers import (
+    consumable_intervals,
+    consumables_trigger,
+    expected_purchase,
+    morning_of,
+    overdue_consumables,
+)
 from tests.equipment.factories import ProductFactory, make_shipment
 from tests.factories import ClientFactory
 
@@ -70,3 +76,45 @@ def test_equipment_products_are_not_consumables(manager):
     client = ClientFactory(responsible=manager)
     _buy(client, ProductFactory(kind="equipment"), [dt.date(2026, 1, 1), dt.date(2026, 1, 31)])
     assert consumables_trigger(dt.date(2026, 3, 3)) == 0
+
+
+@pytest.mark.parametrize(
+    ("dates", "expected"),
+    [
+        # Gaps 2 and 3: mean 2.5 rounds to 2 (half to even, as Python's round) -> 06.01 + 2.
+        ([dt.date(2026, 1, 1), dt.date(2026, 1, 3), dt.date(2026, 1, 6)], dt.date(2026, 1, 8)),
+        # Gaps 3 and 4: mean 3.5 rounds to 4 -> 08.01 + 4.
+        ([dt.date(2026, 1, 1), dt.date(2026, 1, 4), dt.date(2026, 1, 8)], dt.date(2026, 1, 12)),
+        # Gaps 10, 10, 11: mean 10.33 rounds down; across a year end.
+        (
+            [dt.date(2025, 12, 1), dt.date(2025, 12, 11), dt.date(2025, 12, 21), dt.date(2026, 1, 1)],
+            dt.date(2026, 1, 11),
+        ),
+        # Gaps 1, 1, 2: mean 1.33; a leap day lies in between.
+        ([dt.date(2028, 2, 27), dt.date(2028, 2, 28), dt.date(2028, 2, 29), dt.date(2028, 3, 2)], dt.date(2028, 3, 3)),
+    ],
+)
+def test_the_database_expects_the_same_day_as_python(manager, toner, dates, expected):
+    client = ClientFactory(responsible=manager, name="Ромашка")
+    _buy(client, toner, dates)
+    row = consumable_intervals().get()
+    assert expected_purchase(row["first"], row["last"], row["purchases"]) == expected
+
+    run_day = expected + dt.timedelta(days=1)
+    assert [r["expected"] for r in overdue_consumables(run_day)] == [expected]
+    assert consumables_trigger(expected) == 0  # due that day, not overdue yet
+    assert consumables_trigger(run_day) == 1
+    task = Task.objects.get()
+    assert task.trigger_key == f"consumable:{client.pk}:{toner.pk}:{expected.isoformat()}"
+    assert task.title == f"Call about Filter cartridge: Ромашка usually buys it again by {expected:%d.%m.%Y}"
+
+
+def test_no_call_task_for_an_archived_client_or_without_an_active_manager(manager, toner, django_user_model):
+    archived = ClientFactory(responsible=manager, status="archived")
+    leaver = django_user_model.objects.create_user("leaver", is_active=False)
+    orphan = ClientFactory(responsible=leaver)
+    nobody = ClientFactory(responsible=None)
+    for client in (archived, orphan, nobody):
+        _buy(client, toner, [dt.date(2026, 1, 1), dt.date(2026, 1, 31)])
+    assert consumables_trigger(dt.date(2026, 3, 3)) == 0
+    assert not Task.objects.exists()
