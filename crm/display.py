@@ -64,3 +64,19 @@ def pk_url(name: str, pk: int) -> str:
     if pattern is None:
         pattern = _url_patterns[key] = reverse(name, args=[_SENTINEL_PK]).replace(str(_SENTINEL_PK), "{pk}")
     return pattern.format(pk=int(pk))
+
+
+class Row(dict):
+    """One row of a hot list for a template: a dict, which the template engine looks up first.
+
+    A model instance makes every `{{ row.field }}` try `row["field"]`, fail with an exception,
+    then fall back to the attribute; a dict answers at once. Keys read as attributes in Python.
+    """
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None

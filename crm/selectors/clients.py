@@ -83,11 +83,30 @@ def _first_point(kind: str, *, owner: str = "client") -> Subquery:
     )
 
 
+CLIENT_ROW_FIELDS = (
+    "name",
+    "short_name",
+    "inn",
+    "kpp",
+    "kind",
+    "status",
+    "last_interaction_at",
+    "created_at",
+    "region__name",
+    "segment__name",
+    "responsible__username",
+    "responsible__first_name",
+    "responsible__last_name",
+)
+
+
 def client_list_queryset(*, user: User) -> QuerySet[Client]:
     """Clients `user` may see, with what a list row shows (responsible, region, first phone and email)."""
     return (
         Client.objects.visible_to(user)
         .select_related("responsible", "region", "segment")
+        # The columns of a row and of the export, not the notes or the whole user of the manager.
+        .only(*CLIENT_ROW_FIELDS)
         .annotate(
             primary_phone=_first_point(ContactPointKind.PHONE), primary_email=_first_point(ContactPointKind.EMAIL)
         )
@@ -396,6 +415,34 @@ def client_history_entries(client: Client, *, people: ClientPeopleIds | None = N
     )
 
 
+# What the timeline shows of each source, and of their people (not the users' whole rows).
+_PERSON = ("username", "first_name", "last_name")
+TIMELINE_INTERACTION_FIELDS = (
+    "kind",
+    "occurred_at",
+    "duration_minutes",
+    "client",
+    "subject",
+    "text",
+    "importance",
+    "result",
+    *(f"author__{name}" for name in _PERSON),
+    "contact__last_name",
+    "contact__first_name",
+    "contact__middle_name",
+)
+TIMELINE_TASK_FIELDS = (
+    "title",
+    "client",
+    "due_at",
+    "status",
+    "priority",
+    "created_at",
+    "completed_at",
+    *(f"assignee__{name}" for name in _PERSON),
+)
+
+
 def client_timeline(
     client: Client, *, page: int = 1, per_page: int = 20, people: ClientPeopleIds | None = None
 ) -> tuple[list[TimelineItem], bool]:
@@ -408,6 +455,7 @@ def client_timeline(
     interactions = list(
         Interaction.objects.filter(client=client)
         .select_related("author", "contact")
+        .only(*TIMELINE_INTERACTION_FIELDS)
         .order_by("-occurred_at", "-pk")[:upto]
     )
     # Few interactions carry files: one plain query for them (prefetch_related costs more in Python).
@@ -421,6 +469,7 @@ def client_timeline(
     tasks = list(
         Task.objects.filter(client=client)
         .select_related("assignee")
+        .only(*TIMELINE_TASK_FIELDS)
         .annotate(last_event_at=Greatest("created_at", Coalesce("completed_at", "created_at")))
         .order_by("-last_event_at", "-pk")[:upto]
     )

@@ -3,7 +3,9 @@
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
+from django.forms.utils import flatatt
 from django.utils import translation
+from django.utils.html import format_html, format_html_join
 
 from crm.display import pk_url as display_pk_url
 from crm.normalize import format_phone
@@ -52,3 +54,35 @@ def phone(value: str) -> str:
 def pk_url(name: str, pk: int) -> str:
     """`{% url name pk %}` for list rows, reversed once per URL name (see crm.display.pk_url)."""
     return display_pk_url(name, pk)
+
+
+@register.simple_tag
+def select_options(field) -> str:
+    """The <option>s of a bound select field, the current value selected.
+
+    A list filter offers every user of the CRM as "responsible": hundreds of options, which a
+    template loop renders node by node on every page; this builds them in one pass, escaped.
+    """
+    value = field.value()
+    current = "" if value is None else str(value)
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((key, " selected" if str(key) == current else "", label) for key, label in field.field.choices),
+    )
+
+
+@register.simple_tag
+def input_tag(field) -> str:
+    """A bound text or number field of a list filter as one <input>, without the widget templates.
+
+    Django renders a widget through two templates (input and attrs), which costs more than the
+    rest of a filter row; the attributes are the widget's own (class, placeholder, min, max, type).
+    """
+    widget = field.field.widget
+    attrs = field.build_widget_attrs({**widget.attrs, "id": field.auto_id})
+    kind = attrs.pop("type", widget.input_type)
+    value = widget.format_value(field.value())
+    if value not in (None, ""):
+        attrs["value"] = value
+    return format_html('<input type="{}" name="{}"{}>', kind, field.html_name, flatatt(attrs))

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from crm.access import can_edit_client, get_client_for, get_editable_client_for
 from crm.cards import client_tabs, get_client_tab, register_client_tab
-from crm.display import choice_labels, date_formatter
+from crm.display import Row, choice_labels, date_formatter, pk_url
 from crm.filters import ClientFilter
 from crm.forms.clients import ClientForm, ClientPointFormSet, ForgottenForm, MergeForm, TransferForm, formset_points
 from crm.forms.errors import add_service_errors
@@ -80,19 +80,31 @@ def client_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _with_display_values(clients) -> list[Client]:
-    """Attach the row's labels and dates, computed once per page rather than per template cell."""
-    rows = list(clients)
+def _with_display_values(clients) -> list[Row]:
+    """The rows of a page with their labels, dates and links, computed once per page rather than per cell."""
     kinds = choice_labels(Client._meta.get_field("kind"))
     statuses = choice_labels(Client._meta.get_field("status"))
     short_date = date_formatter()
-    for c in rows:
-        c.kind_label = kinds.get(c.kind, c.kind)
-        c.status_label = statuses.get(c.status, c.status)
-        c.last_interaction_label = short_date(c.last_interaction_at) or "—"
-        c.created_label = short_date(c.created_at)
-        c.tel = "".join(ch for ch in (c.primary_phone or "") if ch.isdigit() or ch == "+")
-    return rows
+    return [
+        Row(
+            pk=c.pk,
+            url=pk_url("crm:client_detail", c.pk),
+            name=c.name,
+            short_name=c.short_name,
+            inn=c.inn,
+            kind_label=kinds.get(c.kind, c.kind),
+            region_name=c.region.name if c.region_id else "",
+            responsible_name=c.responsible.display_name if c.responsible_id else "",
+            primary_phone=c.primary_phone,
+            tel="".join(ch for ch in (c.primary_phone or "") if ch.isdigit() or ch == "+"),
+            primary_email=c.primary_email,
+            last_interaction_label=short_date(c.last_interaction_at) or "—",
+            status=c.status,
+            status_label=statuses.get(c.status, c.status),
+            created_label=short_date(c.created_at),
+        )
+        for c in clients
+    ]
 
 
 # --- card ----------------------------------------------------------------------------------------

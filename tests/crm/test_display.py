@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse, set_script_prefix
 from django.utils import timezone, translation
 
-from crm.display import choice_labels, date_formatter, pk_url
+from crm.display import Row, choice_labels, date_formatter, pk_url
 from crm.models import Client
 
 
@@ -42,3 +42,37 @@ def test_pk_url_follows_the_script_prefix():
     finally:
         set_script_prefix("/")
     assert pk_url("crm:task_detail", 5) == "/tasks/5/"
+
+
+def test_a_row_reads_as_a_dict_in_templates_and_as_attributes_in_python():
+    from django.template import engines
+
+    row = Row(name="<b>Ромашка</b>", pk=7)
+    assert row.name == "<b>Ромашка</b>" and row.pk == 7
+    with pytest.raises(AttributeError):
+        row.missing  # noqa: B018
+    html = engines["django"].from_string("{{ row.name }}|{{ row.missing }}").render({"row": row})
+    assert html == "&lt;b&gt;Ромашка&lt;/b&gt;|"
+
+
+def test_filter_fields_render_their_value_escaped_and_the_current_option_selected():
+    from django import forms
+    from django.template import engines
+
+    class Filter(forms.Form):
+        q = forms.CharField(required=False, widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name"}))
+        days = forms.IntegerField(required=False, min_value=1, max_value=10)
+        kind = forms.ChoiceField(required=False, choices=[("", "Any"), ("a", "<A>"), ("b", "B")])
+
+    form = Filter({"q": '"><script>', "days": "5", "kind": "a"})
+    template = engines["django"].from_string(
+        "{% load crm_format %}{% input_tag form.q %}{% input_tag form.days %}{% select_options form.kind %}"
+    )
+    html = template.render({"form": form})
+    assert '<input type="search" name="q" id="id_q" placeholder="Name" value="&quot;&gt;&lt;script&gt;">' in html
+    assert 'type="number" name="days"' in html and 'min="1"' in html and 'max="10"' in html and 'value="5"' in html
+    options = '<option value="">Any</option><option value="a" selected>&lt;A&gt;</option><option value="b">B</option>'
+    assert options in html
+    # Nothing submitted: the empty choice is the current one, and an input has no value.
+    blank = template.render({"form": Filter({})})
+    assert '<option value="" selected>Any</option>' in blank and "value=" not in blank.split("<option")[0]
