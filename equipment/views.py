@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from crm.display import Row, date_formatter, pk_url
 from crm.exports import xlsx_response
 from crm.forms.errors import add_service_errors
 from crm.models import Client
@@ -57,6 +58,31 @@ def _columns():
     ]
 
 
+def _display_rows(rows: list[Equipment]) -> list[Row]:
+    """The journal's rows with their links, names and dates, computed once per page rather than per cell."""
+    short_date = date_formatter()
+    return [
+        Row(
+            pk=e.pk,
+            url=pk_url("equipment:detail", e.pk),
+            client_url=pk_url("crm:client_detail", e.client_id),
+            client_name=e.client.display_name,
+            type_name=e.equipment_type.name if e.equipment_type_id else "",
+            manufacturer=e.manufacturer,
+            model=e.model,
+            is_archived=e.is_archived,
+            serial_number=e.serial_number,
+            production_year=e.production_year,
+            source_label=e.source_label,
+            competitor_name=e.competitor.display_name if e.competitor_id else "",
+            status_label=e.status_label,
+            maintenance_label=short_date(e.next_maintenance_on),
+            warranty_label=short_date(e.warranty_until),
+        )
+        for e in rows
+    ]
+
+
 @login_required
 @permission_required("equipment.view_equipment", raise_exception=True)
 @require_GET
@@ -90,7 +116,7 @@ def journal(request: HttpRequest) -> HttpResponse:
         )
     context = {
         "filter": flt,
-        "rows": rows,
+        "rows": _display_rows(rows),
         "headers": headers,
         "page": page,
         "has_next": has_next,

@@ -74,7 +74,7 @@ def select_options(field) -> str:
 
 @register.simple_tag
 def input_tag(field) -> str:
-    """A bound text or number field of a list filter as one <input>, without the widget templates.
+    """A bound text, number, hidden or checkbox field of a list filter as one <input>, without the widget templates.
 
     Django renders a widget through two templates (input and attrs), which costs more than the
     rest of a filter row; the attributes are the widget's own (class, placeholder, min, max, type).
@@ -82,7 +82,11 @@ def input_tag(field) -> str:
     widget = field.field.widget
     attrs = field.build_widget_attrs({**widget.attrs, "id": field.auto_id})
     kind = attrs.pop("type", widget.input_type)
-    value = widget.format_value(field.value())
+    if kind == "checkbox":
+        attrs["checked"] = widget.check_test(field.value())
+        value = None
+    else:
+        value = widget.format_value(field.value())
     if value not in (None, ""):
         attrs["value"] = value
     return format_html('<input type="{}" name="{}"{}>', kind, field.html_name, flatatt(attrs))

@@ -63,16 +63,20 @@ def test_filter_fields_render_their_value_escaped_and_the_current_option_selecte
         q = forms.CharField(required=False, widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name"}))
         days = forms.IntegerField(required=False, min_value=1, max_value=10)
         kind = forms.ChoiceField(required=False, choices=[("", "Any"), ("a", "<A>"), ("b", "B")])
+        overdue = forms.NullBooleanField(required=False, widget=forms.CheckboxInput)
 
-    form = Filter({"q": '"><script>', "days": "5", "kind": "a"})
+    form = Filter({"q": '"><script>', "days": "5", "kind": "a", "overdue": "on"})
     template = engines["django"].from_string(
         "{% load crm_format %}{% input_tag form.q %}{% input_tag form.days %}{% select_options form.kind %}"
+        "{% input_tag form.overdue %}"
     )
     html = template.render({"form": form})
     assert '<input type="search" name="q" id="id_q" placeholder="Name" value="&quot;&gt;&lt;script&gt;">' in html
     assert 'type="number" name="days"' in html and 'min="1"' in html and 'max="10"' in html and 'value="5"' in html
     options = '<option value="">Any</option><option value="a" selected>&lt;A&gt;</option><option value="b">B</option>'
     assert options in html
+    assert '<input type="checkbox" name="overdue" id="id_overdue" checked>' in html
     # Nothing submitted: the empty choice is the current one, and an input has no value.
     blank = template.render({"form": Filter({})})
     assert '<option value="" selected>Any</option>' in blank and "value=" not in blank.split("<option")[0]
+    assert '<input type="checkbox" name="overdue" id="id_overdue">' in blank
