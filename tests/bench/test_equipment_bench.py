@@ -20,7 +20,6 @@ BENCH_STRICT=1 fails on a missed timing target (query counts always fail).
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import math
 import os
 import statistics
@@ -245,9 +244,6 @@ def _measure(http: HttpClient, url: str) -> dict:
     queries = len(ctx.captured_queries)
     for _ in range(3):
         http.get(url)
-    # As a gunicorn worker does once it has loaded the app (gunicorn.conf.py).
-    gc.collect()
-    gc.freeze()
     timings, cpu = [], []
     for _ in range(REQUESTS):
         started, started_cpu = time.perf_counter(), time.process_time()

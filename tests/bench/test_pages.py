@@ -8,7 +8,6 @@ is reported as "not available" instead of failing.
 
 from __future__ import annotations
 
-import gc
 import math
 import os
 import statistics
@@ -120,10 +119,6 @@ def measure(http: HttpClient, name: str, url: str) -> PageResult:
     result.sql_ms = round(sum(float(q["time"]) for q in captured.captured_queries) * 1000, 1)
     slowest = sorted(captured.captured_queries, key=lambda q: float(q["time"]), reverse=True)[:3]
     result.slowest_queries = [{"ms": round(float(q["time"]) * 1000, 1), "sql": q["sql"][:2000]} for q in slowest]
-    # As a gunicorn worker does once it has loaded the app (gunicorn.conf.py): what is loaded so far
-    # stays out of full collections, which would otherwise also walk the test runner's own objects.
-    gc.collect()
-    gc.freeze()
     timings: list[float] = []
     budget = env_int("BENCH_PAGE_SECONDS", 20)
     wanted = env_int("BENCH_REQUESTS", 50)

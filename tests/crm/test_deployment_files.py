@@ -25,15 +25,3 @@ def test_the_readme_opens_with_the_two_commands():
     head = (ROOT / "README.md").read_text().splitlines()[:10]
     text = "\n".join(head)
     assert "make run" in text and "make test" in text
-
-
-def test_gunicorn_workers_freeze_the_loaded_app_out_of_garbage_collection():
-    import gc
-    import runpy
-
-    config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
-    try:
-        config["post_worker_init"](worker=None)
-        assert gc.get_freeze_count() > 0
-    finally:
-        gc.unfreeze()
