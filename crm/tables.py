@@ -30,6 +30,9 @@ class CappedPaginator(Paginator):
     """
 
     cap = 500
+    # Past the cap, whether to show the planner's estimate of the total ("about 29,500"). A broad
+    # search skips it: planning a trigram query again costs more than the page's own query.
+    estimate = True
 
     @cached_property
     def uncapped_count(self) -> int:
@@ -54,7 +57,7 @@ class CappedPaginator(Paginator):
     @cached_property
     def estimated_total(self) -> int | None:
         """The planner's estimate of all matching rows, when past the cap (PostgreSQL only)."""
-        if not self.capped:
+        if not self.capped or not self.estimate:
             return None
         estimate = estimate_count(self.object_list)
         return max(estimate, self.cap + 1) if estimate is not None else None

@@ -53,6 +53,7 @@ def filtered_list(
         rows = (order_for_search(ordered) if searching else ordered).iterator(chunk_size=2000)
         return xlsx_response(f"{export_stem}-{stamp}.xlsx", table.export_headers(), export_rows(table, rows))
     paginator = CappedPaginator(ordered, PER_PAGE)
+    paginator.estimate = not searching
     if searching:
         paginator.object_list = order_search_results(ordered, many=paginator.capped)
     return {"filter": filterset, "table": table, "page_obj": paginator.get_page(request.GET.get("page"))}

@@ -180,3 +180,24 @@ def test_a_searched_list_keeps_the_chosen_order_however_many_match(as_user, mana
     assert newest_first == ["Медпром", "Диагностмед", "Медтехника"][:cap]
     by_name = [c.name for c in http.get(URL, {"q": "мед", "sort": "name"}).context["clients"]]
     assert by_name == ["Диагностмед", "Медпром", "Медтехника"][:cap]
+
+
+def test_past_the_cap_a_search_does_not_estimate_the_total(as_user, manager, monkeypatch):
+    """The list past the cap may show the planner's estimate; a broad search skips planning it again."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from crm.tables import CappedPaginator
+
+    monkeypatch.setattr(CappedPaginator, "cap", 2)
+    for name in ("Медтехника", "Медпром", "Диагностмед"):
+        ClientFactory(responsible=manager, name=name)
+    http = as_user(manager)
+    with CaptureQueriesContext(connection) as searched:
+        text = http.get(URL, {"q": "мед"}).content.decode()
+    assert "More than 2 clients; the first 2 are listed" in text
+    assert not [q for q in searched.captured_queries if q["sql"].startswith("EXPLAIN")]
+    with CaptureQueriesContext(connection) as listed:
+        http.get(URL)
+    estimated = [q for q in listed.captured_queries if q["sql"].startswith("EXPLAIN")]
+    assert len(estimated) == (1 if connection.vendor == "postgresql" else 0)
