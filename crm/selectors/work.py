@@ -111,8 +111,12 @@ def task_detail_queryset(user: User) -> QuerySet[Task]:
 
 def client_open_tasks(*, client: Client, user: User, now: dt.datetime | None = None) -> list[Task]:
     """Open tasks of a client for its card (the card has already checked `client` is visible)."""
-    qs = Task.objects.filter(client=client).open().select_related("assignee")
-    return list(task_with_light(qs, now=now or timezone.now(), tz=user_tz(user)).order_by("due_at", "pk")[:50])
+    tasks = list(Task.objects.filter(client=client).open().select_related("assignee").order_by("due_at", "pk")[:50])
+    # A card has a few open tasks: their lights are computed here rather than as a CASE in SQL.
+    now, tz = now or timezone.now(), user_tz(user)
+    for task in tasks:
+        task.light = due_light(task.due_at, now=now, tz=tz)
+    return tasks
 
 
 def home_tasks(*, user: User, now: dt.datetime | None = None, limit: int = 20) -> list[Task]:

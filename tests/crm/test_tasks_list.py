@@ -43,10 +43,12 @@ def far_east_manager(manager):
     ],
 )
 def test_the_light_at_its_boundaries_in_the_users_time_zone(far_east_manager, due, light):
-    TaskFactory(assignee=far_east_manager, due_at=due)
+    task = TaskFactory(assignee=far_east_manager, due_at=due, client=ClientFactory(responsible=far_east_manager))
     annotated = task_list(user=far_east_manager).get()
     assert annotated.light == light
     assert due_light(due, now=dt.datetime.now(dt.UTC), tz=VLADIVOSTOK) == light
+    # The client card computes the same light in Python.
+    assert [t.light for t in client_open_tasks(client=task.client, user=far_east_manager)] == [light]
 
 
 @time_machine.travel(NOW, tick=False)
