@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -28,6 +29,7 @@ from crm.forms.clients import ClientForm, ClientPointFormSet, ForgottenForm, Mer
 from crm.forms.errors import add_service_errors
 from crm.models import Client, MergeLog, Task, TransferLog, User
 from crm.selectors.clients import (
+    TimelineItem,
     change_rows,
     client_card_people,
     client_find_duplicates,
@@ -110,6 +112,52 @@ def _with_display_values(clients) -> list[Row]:
 # --- card ----------------------------------------------------------------------------------------
 
 
+_CHANGE_ACTIONS = {0: gettext_lazy("created"), 1: gettext_lazy("changed"), 2: gettext_lazy("deleted")}
+
+
+def timeline_rows(items: list[TimelineItem]) -> list[Row]:
+    """The timeline's items with their texts and links, computed once rather than looked up per cell.
+
+    Each row keeps its `kind`, `changes` and source object (`obj`); the template reads only the texts.
+    """
+    when = date_formatter("SHORT_DATETIME_FORMAT")
+    rows = []
+    for item in items:
+        row = Row(kind=item.kind, obj=item.obj, changes=item.changes, at_label=when(item.at))
+        obj = item.obj
+        if item.kind == "interaction":
+            row.update(
+                kind_label=obj.get_kind_display(),
+                subject=obj.subject,
+                people=" · ".join(
+                    part
+                    for part in (
+                        obj.author.display_name if obj.author_id else "",
+                        obj.contact.full_name if obj.contact_id else "",
+                        obj.result,
+                    )
+                    if part
+                ),
+                text=obj.text,
+                files=[(pk_url("crm:attachment_download", a.pk), a.name) for a in obj.files],
+            )
+        elif item.kind in ("task_created", "task_done"):
+            row.update(
+                title=obj.title,
+                assignee_name=obj.assignee.display_name,
+                due_label=when(obj.due_at),
+                status_label=obj.get_status_display(),
+            )
+        else:
+            row.update(
+                subject_name=capfirst(obj.content_type.name) if obj.content_type_id else "",
+                action_label=_CHANGE_ACTIONS.get(obj.action, gettext_lazy("accessed")),
+                actor_name=obj.actor.display_name if obj.actor_id else _("system"),
+            )
+        rows.append(row)
+    return rows
+
+
 @login_required
 def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
     client = get_client_for(
@@ -122,7 +170,7 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "points": people.points,
         "contacts": people.contacts,
         "open_tasks": client_open_tasks(client=client, user=request.user),
-        "timeline": items,
+        "timeline": timeline_rows(items),
         "timeline_next": 2 if has_more else None,
         "tabs": client_tabs(request.user),
         "can_edit": can_edit_client(request.user, client),
@@ -140,7 +188,7 @@ def client_timeline_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "crm/clients/_timeline.html",
-        {"client": client, "timeline": items, "timeline_next": page + 1 if has_more else None},
+        {"client": client, "timeline": timeline_rows(items), "timeline_next": page + 1 if has_more else None},
     )
 
 

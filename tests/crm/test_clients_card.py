@@ -67,7 +67,7 @@ def test_timeline_shows_field_changes_with_who_old_and_new(as_user, manager):
     response = as_user(manager).get(card(c))
     changes = [row for item in response.context["timeline"] if item.kind == "change" for row in item.changes]
     assert ("legal name", "Old name", "New name") in changes
-    assert manager.display_name in response.content.decode()
+    assert f"Client: changed — {manager.display_name}" in response.content.decode()
 
 
 def test_timeline_is_newest_first_and_paginated(as_user, manager):
@@ -202,4 +202,5 @@ def test_the_card_lists_the_files_of_each_interaction(as_user, manager, settings
         if item.kind == "interaction"
     }
     assert files == {with_file.pk: ["offer.pdf"], without.pk: []}
-    assert "offer.pdf" in response.content.decode()
+    download = reverse("crm:attachment_download", args=[Attachment.objects.get().pk])
+    assert f'<a href="{download}">offer.pdf</a>' in response.content.decode()
