@@ -12,7 +12,7 @@ from django.http import QueryDict
 
 from crm.models import Client
 from equipment.filters import DEFAULT_SORT, SORTS, EquipmentFilter
-from equipment.models import Equipment, EquipmentSource, EquipmentStatus
+from equipment.models import Equipment, EquipmentSource
 
 if TYPE_CHECKING:
     from crm.models import User
@@ -69,12 +69,6 @@ def journal_rows(
         )
         .order_by(*order)
     )
-    # The labels of a page's sources and statuses, translated once instead of once per row.
-    sources = {value: str(label) for value, label in EquipmentSource.choices}
-    statuses = {value: str(label) for value, label in EquipmentStatus.choices}
-    for row in rows:
-        row.source_label = sources.get(row.source, row.source)
-        row.status_label = statuses.get(row.status, row.status)
     return rows[:per_page], len(rows) > per_page
 
 

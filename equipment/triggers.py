@@ -215,39 +215,13 @@ def end_of_life_trigger(date: dt.date) -> int:
     )
 
 
-def consumable_intervals(*, client_ids=None):
-    """Per client and consumable: first and last purchase day and the number of purchase days.
-
-    The usual interval is the mean gap between consecutive purchase days, which telescopes
-    to (last - first) / (purchase days - 1): one aggregate, no per-row window needed.
-    """
-    from crm.models import SalesDocumentLine
-
-    qs = SalesDocumentLine.objects.filter(
-        kind="shipment", is_effective=True, product__kind="consumable", quantity__gt=0
-    )
-    if client_ids is not None:
-        qs = qs.filter(client_id__in=client_ids)
-    return (
-        qs.values("client_id", "product_id")
-        .order_by()
-        .annotate(first=Min("date"), last=Max("date"), purchases=Count("date", distinct=True))
-        .filter(purchases__gte=2)
-    )
-
-
-def expected_purchase(first: dt.date, last: dt.date, purchases: int) -> dt.date:
-    """The day the next purchase is expected: last + the mean interval (rounded to whole days)."""
-    interval = (last - first).days / (purchases - 1)
-    return last + dt.timedelta(days=round(interval))
-
-
 def overdue_consumables(date: dt.date):
     """Per client and consumable bought on two days or more: `expected` is the day of the next purchase.
 
-    The same date as expected_purchase() computes (rounded half to even, as Python rounds), in
-    SQL; only those expected before `date` and at most CATCH_UP_DAYS ago, of clients with an
-    active manager.
+    The usual interval is the mean gap between consecutive purchase days, which telescopes to
+    (last - first) / (purchase days - 1): one aggregate, no window. The next purchase is expected
+    that many days (rounded half to even, as Python rounds) after the last. Only those expected
+    before `date` and at most CATCH_UP_DAYS ago, of clients with an active manager.
     """
     from crm.models import SalesDocumentLine
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from crm.display import Row, date_formatter, pk_url
+from crm.display import Row, choice_labels, date_formatter, pk_url
 from crm.exports import xlsx_response
 from crm.forms.errors import add_service_errors
 from crm.models import Client
@@ -59,8 +59,10 @@ def _columns():
 
 
 def _display_rows(rows: list[Equipment]) -> list[Row]:
-    """The journal's rows with their links, names and dates, computed once per page rather than per cell."""
+    """The journal's rows with their links, names, labels and dates, computed once per page rather than per cell."""
     short_date = date_formatter()
+    sources = choice_labels(Equipment._meta.get_field("source"))
+    statuses = choice_labels(Equipment._meta.get_field("status"))
     return [
         Row(
             pk=e.pk,
@@ -73,9 +75,9 @@ def _display_rows(rows: list[Equipment]) -> list[Row]:
             is_archived=e.is_archived,
             serial_number=e.serial_number,
             production_year=e.production_year,
-            source_label=e.source_label,
+            source_label=sources.get(e.source, e.source),
             competitor_name=e.competitor.display_name if e.competitor_id else "",
-            status_label=e.status_label,
+            status_label=statuses.get(e.status, e.status),
             maintenance_label=short_date(e.next_maintenance_on),
             warranty_label=short_date(e.warranty_until),
         )
