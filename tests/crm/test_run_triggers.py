@@ -1,11 +1,13 @@
 """`manage.py run_triggers` and the daily beat task: a registry of triggers, idempotent by day."""
 
 import datetime as dt
+import threading
 from io import StringIO
 
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from crm.models import Task
 from crm.services import triggers
@@ -96,3 +98,57 @@ def test_a_failing_trigger_does_not_stop_the_others(birthday_contact):
     with pytest.raises(CommandError, match="1 trigger"):
         call_command("run_triggers", "--date", "2026-12-28", stdout=StringIO(), stderr=err)
     assert "broken: failed" in err.getvalue()
+
+
+def _meet_and_create(barrier, threads, title, assignee):
+    """A trigger that records its thread and creates one task once the other trigger is running too."""
+
+    def trigger(date):
+        threads[title] = threading.get_ident()
+        barrier.wait()
+        Task.objects.create(title=title, assignee=assignee, due_at=dt.datetime(2026, 5, 1, 9, tzinfo=dt.UTC))
+        return 1
+
+    return trigger
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_the_triggers_run_side_by_side_and_commit_each_on_its_own(settings, manager):
+    if connection.vendor != "postgresql":
+        pytest.skip("Triggers run one by one on SQLite.")
+    settings.TRIGGER_WORKERS = 2
+    # Each trigger waits for the other: run one after the other, the first would time out.
+    barrier = threading.Barrier(2, timeout=10)
+    threads: dict[str, int] = {}
+
+    def broken(date):
+        raise RuntimeError("boom")
+
+    triggers._triggers = {
+        "first": _meet_and_create(barrier, threads, "first", manager),
+        "second": _meet_and_create(barrier, threads, "second", manager),
+        "broken": broken,
+    }
+    with pytest.raises(triggers.TriggersFailed) as failed:
+        triggers.run_triggers(date=dt.date(2026, 5, 1))
+    assert failed.value.results == {"first": 1, "second": 1}
+    assert set(failed.value.errors) == {"broken"}
+    assert len(set(threads.values())) == 2
+    assert threading.get_ident() not in threads.values()
+    assert sorted(Task.objects.values_list("title", flat=True)) == ["first", "second"]
+
+
+def test_inside_a_transaction_the_triggers_run_one_by_one_on_its_connection(settings, manager):
+    settings.TRIGGER_WORKERS = 2
+    threads = []
+
+    def trigger(date):
+        threads.append(threading.get_ident())
+        Task.objects.create(title="seen", assignee=manager, due_at=dt.datetime(2026, 5, 1, 9, tzinfo=dt.UTC))
+        return 1
+
+    triggers._triggers = {"one": trigger, "two": trigger}
+    assert triggers.run_triggers(date=dt.date(2026, 5, 1)) == {"one": 1, "two": 1}
+    assert threads == [threading.get_ident()] * 2
+    # The caller's transaction sees what both created.
+    assert Task.objects.filter(title="seen").count() == 2
