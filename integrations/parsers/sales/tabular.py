@@ -283,8 +283,8 @@ def _parsers(tz: tzinfo) -> dict[str, Callable[[Any], Any]]:
     parsers.update(
         kind=_document_kind,
         date=_cached(lambda value: parse_moment(value, tz=tz)),
-        posted=parse_bool,
-        deleted=parse_bool,
+        posted=_cached(parse_bool),
+        deleted=_cached(parse_bool),
         client_inn=_inn,
         client_kpp=_kpp,
         product_kind=_product_kind,
