@@ -150,6 +150,9 @@ ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 50 * 1024 * 1024)
 # Files dropped here by accounting are imported every five minutes (integrations.tasks).
 SALES_INBOX_DIR = Path(env_str("SALES_INBOX_DIR", str(VAR_DIR / "inbox" / "sales")))
+# Region (name or code) of the clients an import creates when neither the source, the document's
+# manager nor the importing user tells one.
+SALES_DEFAULT_REGION = env_str("SALES_DEFAULT_REGION", "")
 
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:

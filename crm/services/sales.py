@@ -42,8 +42,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -116,6 +118,8 @@ class SalesImportSummary:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    # Documents the CRM already has in a later numbered version: left as they are.
+    outdated: int = 0
     lines: int = 0
     clients_created: int = 0
     products_created: int = 0
@@ -130,6 +134,7 @@ class SalesImportSummary:
             "created": self.created,
             "updated": self.updated,
             "unchanged": self.unchanged,
+            "outdated": self.outdated,
             "lines": self.lines,
             "clients_created": self.clients_created,
             "products_created": self.products_created,
@@ -167,6 +172,10 @@ def sales_documents_import(
         raise PermissionDenied
     if default_region is None and by is not None and by.region_id:
         default_region = by.region
+    if default_region is None and settings.SALES_DEFAULT_REGION:
+        # Imports without a user (the inbox, the API of a system account) use the configured region.
+        wanted = settings.SALES_DEFAULT_REGION
+        default_region = Region.objects.filter(Q(name__iexact=wanted) | Q(code__iexact=wanted)).first()
     summary = SalesImportSummary(documents=len(documents), dry_run=dry_run)
     errors = _validate(documents)
     if errors:
@@ -235,6 +244,13 @@ def _client_key(party: Any) -> tuple[str, str]:
     return ("name", name_key(_client_name(party)))
 
 
+def _is_older(version: str | None, current: str) -> bool:
+    """Tell whether `version` precedes `current`; only numbered versions (1, 2, 10) have an order."""
+    version = (version or "").strip()
+    current = (current or "").strip()
+    return version.isdigit() and current.isdigit() and int(version) < int(current)
+
+
 def _parent_external_id(doc: Any) -> str | None:
     explicit = getattr(doc, "parent_external_id", None)
     if explicit:
@@ -261,6 +277,11 @@ class _Writer:
             current = existing.get((doc.kind, doc.external_id))
             if current is not None and current["version"] == (doc.version or ""):
                 self.summary.unchanged += 1
+                self.summary.document_ids.append(current["id"])
+                continue
+            if current is not None and _is_older(doc.version, current["version"]):
+                # A late delivery of an earlier version (a retried push, an old file) must not undo a newer one.
+                self.summary.outdated += 1
                 self.summary.document_ids.append(current["id"])
                 continue
             work.append((doc, current))
@@ -303,7 +324,12 @@ class _Writer:
     def _users(self) -> dict[str, int]:
         """Map every way accounting may name a user (login, "Last First", full name) to the user id."""
         names: dict[str, int] = {}
-        for user in User.objects.filter(is_active=True).only("id", "username", "first_name", "last_name", "patronymic"):
+        self.user_regions: dict[int, int | None] = {}
+        users = User.objects.filter(is_active=True).only(
+            "id", "username", "first_name", "last_name", "patronymic", "region_id"
+        )
+        for user in users:
+            self.user_regions[user.pk] = user.region_id
             keys = {
                 user.username,
                 f"{user.last_name} {user.first_name}",
@@ -366,7 +392,7 @@ class _Writer:
                         name_key=name_key(full),
                         inn=inn,
                         kpp=(party.kpp or "")[:9] if len(inn) == 10 else "",
-                        region_id=regions.get((party.region or "").strip().lower(), self.default_region_id),
+                        region_id=self._region_of(regions, party, self.managers.get(id(doc))),
                         responsible_id=self.managers.get(id(doc)),
                         created_by=self.by,
                     )
@@ -379,6 +405,15 @@ class _Writer:
             ids = [client.pk for client in created]
             transaction.on_commit(lambda: _announce_clients(ids, by))
         return found
+
+    def _region_of(self, regions: dict[str, int], party: Any, manager_id: int | None) -> int | None:
+        """The region of a new client: as the source names it, else its manager's, else the import's default."""
+        named = regions.get((party.region or "").strip().lower())
+        if named is not None:
+            return named
+        if manager_id is not None and self.user_regions.get(manager_id):
+            return self.user_regions[manager_id]
+        return self.default_region_id
 
     def _products(self, documents: list[Any]) -> dict[tuple[str, str], int]:
         """Return product key → product id, creating products the catalogue lacks."""

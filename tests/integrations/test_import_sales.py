@@ -12,10 +12,12 @@ from integrations.models import ImportJob
 from integrations.services.sales_import import sales_file_import
 from tests.factories import RegionFactory, UserFactory
 from tests.integrations.sales_files import INN_1, INN_2, row, write_csv, write_xlsx
+from tests.samples import SAMPLES as SHARED_SAMPLES
+from tests.samples import samples_required
 
 pytestmark = pytest.mark.django_db
 
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples" / "shipments_1c"
+SAMPLES = SHARED_SAMPLES / "shipments_1c"
 
 
 def counts() -> tuple[int, int, int, int]:
@@ -120,6 +122,9 @@ def test_a_file_with_errors_is_rejected_by_row_and_writes_nothing(tmp_path):
         row(ext="SHP-2", number="202", qty="два", amount=1000),
         row(ext="SHP-3", number="203", date="31.02.2026"),
         row(ext="SHP-4", number="204", inn="1234567890"),
+        # A product the catalogue does not have, known by a code alone.
+        row(ext="SHP-5", number="205", sku="UNKNOWN-9", product=""),
+        row(ext="SHP-6", number="206", product_kind="робот"),
     ]
     path = write_xlsx(tmp_path / "bad.xlsx", rows)
 
@@ -127,7 +132,7 @@ def test_a_file_with_errors_is_rejected_by_row_and_writes_nothing(tmp_path):
 
     assert job.status == "failed"
     rows_with_errors = set(job.row_errors.values_list("row_number", flat=True))
-    assert {5, 6, 7} <= rows_with_errors
+    assert {5, 6, 7, 8, 9} <= rows_with_errors
     assert counts() == (0, 0, 0, 0)
 
 
@@ -255,6 +260,7 @@ def test_payments_and_shipments_link_to_their_invoice(tmp_path):
     assert set(invoice.children.values_list("kind", flat=True)) == {"payment", "shipment"}
 
 
+@samples_required(SAMPLES)
 @pytest.mark.parametrize(
     "relative",
     [
@@ -267,9 +273,6 @@ def test_payments_and_shipments_link_to_their_invoice(tmp_path):
 )
 def test_the_real_accounting_samples_import_and_reimport_idempotently(relative):
     path = SAMPLES / relative
-    if not path.exists():
-        pytest.skip("shared samples missing")
-
     first = sales_file_import(path=path)
     after_first = counts()
     second = sales_file_import(path=path)

@@ -35,7 +35,8 @@ class Command(BaseCommand):
         prefix = "Dry run: " if dry_run else ""
         self.stdout.write(
             f"{prefix}{summary['documents']} document(s): {summary['created']} created, "
-            f"{summary['updated']} updated, {summary['unchanged']} unchanged; {summary['lines']} line(s) written, "
+            f"{summary['updated']} updated, {summary['unchanged']} unchanged, "
+            f"{summary.get('outdated', 0)} older than the CRM's version; {summary['lines']} line(s) written, "
             f"{summary['clients_created']} client(s) and {summary['products_created']} product(s) created "
             f"(parse {summary['parse_seconds']} s, write {summary['write_seconds']} s, of which "
             f"{summary['announce_seconds']} s in sales_document_posted receivers)."
