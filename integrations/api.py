@@ -105,6 +105,12 @@ class ProductSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=500)
     kind = serializers.ChoiceField(choices=PRODUCT_KINDS, required=False, allow_null=True)
     unit = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    equipment_type = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    manufacturer = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    model = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    warranty_months = serializers.IntegerField(min_value=0, max_value=1200, required=False, allow_null=True)
+    maintenance_interval_months = serializers.IntegerField(min_value=0, max_value=1200, required=False, allow_null=True)
+    service_life_years = serializers.IntegerField(min_value=0, max_value=1200, required=False, allow_null=True)
 
 
 class LineSerializer(serializers.Serializer):
@@ -152,6 +158,12 @@ class SalesDocumentSerializer(serializers.Serializer):
                     name=product["name"],
                     kind=product.get("kind"),
                     unit=product.get("unit") or None,
+                    equipment_type_name=product.get("equipment_type") or None,
+                    manufacturer=product.get("manufacturer") or None,
+                    model=product.get("model") or None,
+                    warranty_months=product.get("warranty_months"),
+                    maintenance_interval_months=product.get("maintenance_interval_months"),
+                    service_life_years=product.get("service_life_years"),
                 )
                 if product
                 else ProductData(external_id=None, sku=None, name=""),
@@ -160,8 +172,9 @@ class SalesDocumentSerializer(serializers.Serializer):
                 amount=line["amount"],
                 vat_amount=line.get("vat_amount"),
                 serial_numbers=line.get("serial_numbers") or [],
+                cost=line.get("cost"),
             )
-            lines.append(_LineWithCost(sales_line, line.get("cost")))
+            lines.append(sales_line)
         party = data["client"]
         document = SalesDocumentData(
             kind=data["kind"],
@@ -187,17 +200,6 @@ class SalesDocumentSerializer(serializers.Serializer):
             source_row=data["external_id"],
         )
         return _DocumentWithParent(document, data.get("parent_external_id") or None)
-
-
-class _LineWithCost:
-    """A parser line plus the cost the push API may carry."""
-
-    def __init__(self, line: SalesLineData, cost):
-        self._line = line
-        self.cost = cost
-
-    def __getattr__(self, name):
-        return getattr(self._line, name)
 
 
 class _DocumentWithParent:

@@ -45,7 +45,6 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -174,8 +173,8 @@ def sales_documents_import(
         default_region = by.region
     if default_region is None and settings.SALES_DEFAULT_REGION:
         # Imports without a user (the inbox, the API of a system account) use the configured region.
-        wanted = settings.SALES_DEFAULT_REGION
-        default_region = Region.objects.filter(Q(name__iexact=wanted) | Q(code__iexact=wanted)).first()
+        wanted = settings.SALES_DEFAULT_REGION.strip().lower()
+        default_region = next((r for r in Region.objects.all() if wanted in (r.name.lower(), r.code.lower())), None)
     summary = SalesImportSummary(documents=len(documents), dry_run=dry_run)
     errors = _validate(documents)
     if errors:
@@ -226,6 +225,31 @@ def _product_key(product: Any) -> tuple[str, str] | None:
     if (product.name or "").strip():
         return ("name", product.name.strip())
     return None
+
+
+# Catalogue fields a source may state for a product, as (Product field, attribute of the source, max length).
+_STATED_FROM = (
+    ("kind", "kind", None),
+    ("equipment_type_name", "equipment_type_name", 200),
+    ("manufacturer", "manufacturer", 200),
+    ("model_name", "model", 200),
+    ("warranty_months", "warranty_months", None),
+    ("maintenance_interval_months", "maintenance_interval_months", None),
+    ("service_life_years", "service_life_years", None),
+)
+_STATED = [field for field, _attr, _length in _STATED_FROM]
+
+
+def _stated(product: Any) -> dict[str, Any]:
+    """The catalogue fields the source states for `product` (what it leaves empty stays as it is)."""
+    stated = {}
+    for field_name, attr, length in _STATED_FROM:
+        value = getattr(product, attr, None)
+        if isinstance(value, str):
+            value = value.strip()[:length] if length else value.strip()
+        if value not in (None, ""):
+            stated[field_name] = value
+    return stated
 
 
 def _client_name(party: Any) -> str:
@@ -427,22 +451,31 @@ class _Writer:
                 previous = wanted.get(key)
                 wanted[key] = (line.product, has_serials or (previous is not None and previous[1]))
         found: dict[tuple[str, str], int] = {}
-        kinds: dict[int, str] = {}
+        current: dict[int, dict[str, Any]] = {}
         for attr in ("external_id", "sku", "name"):
             values = [value for (what, value) in wanted if what == attr]
             for chunk in chunks(values, LOOKUP_CHUNK):
-                for pk, value, kind in Product.objects.filter(**{f"{attr}__in": chunk}).values_list("id", attr, "kind"):
-                    found.setdefault((attr, value), pk)
-                    kinds[pk] = kind
-        # A kind stated by the source wins over the one the catalogue has.
-        restate: dict[str, list[int]] = {}
+                for row in Product.objects.filter(**{f"{attr}__in": chunk}).values("id", attr, *_STATED):
+                    found.setdefault((attr, row[attr]), row["id"])
+                    current[row["id"]] = row
+        # What the source states about a product (its kind, type, maker, terms) wins over the catalogue.
+        restated: dict[int, Product] = {}
         for key, (product, _serials) in wanted.items():
             pk = found.get(key)
-            if pk is not None and product.kind and product.kind != kinds.get(pk):
-                restate.setdefault(product.kind, []).append(pk)
-                kinds[pk] = product.kind
-        for kind, ids in restate.items():
-            Product.objects.filter(pk__in=ids).update(kind=kind, updated_at=timezone.now())
+            if pk is None:
+                continue
+            stated = _stated(product)
+            changes = {field: value for field, value in stated.items() if current[pk][field] != value}
+            if changes:
+                current[pk].update(changes)
+                obj = restated.setdefault(pk, Product(pk=pk, **{f: current[pk][f] for f in _STATED}))
+                for field_name, value in changes.items():
+                    setattr(obj, field_name, value)
+        if restated:
+            now = timezone.now()
+            for obj in restated.values():
+                obj.updated_at = now
+            Product.objects.bulk_update(list(restated.values()), [*_STATED, "updated_at"], batch_size=500)
         new_keys = [key for key in wanted if key not in found]
         if new_keys:
             new = []
@@ -457,9 +490,12 @@ class _Writer:
                         unit=(product.unit or "")[:20],
                         okpd2=(product.okpd2 or "")[:20],
                         external_id=(product.external_id or "")[:150],
-                        equipment_type_name=(getattr(product, "equipment_type_name", None) or "")[:200],
-                        manufacturer=(getattr(product, "manufacturer", None) or "")[:200],
-                        model_name=(getattr(product, "model", None) or "")[:200],
+                        **{
+                            "equipment_type_name": "",
+                            "manufacturer": "",
+                            "model_name": "",
+                            **{field: value for field, value in _stated(product).items() if field != "kind"},
+                        },
                     )
                 )
             created = Product.objects.bulk_create(new, batch_size=BULK_BATCH)

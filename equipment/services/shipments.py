@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Count
-from django.db.models.functions import Lower
 from django.utils import translation
 from django.utils.translation import gettext
 
@@ -84,10 +83,12 @@ def equipment_types_resolve(*, names: Iterable[str]) -> dict[str, EquipmentType]
         return {}
 
     def lookup() -> dict[str, EquipmentType]:
+        # Types are a short reference list: compared in Python, as SQLite's lower() leaves Cyrillic as it is.
         found: dict[str, EquipmentType] = {}
-        rows = EquipmentType.objects.annotate(key=Lower("name")).filter(key__in=list(wanted)).order_by("pk")
-        for equipment_type in rows:
-            found.setdefault(equipment_type.key, equipment_type)
+        for equipment_type in EquipmentType.objects.order_by("pk"):
+            key = equipment_type.name.lower()
+            if key in wanted:
+                found.setdefault(key, equipment_type)
         return found
 
     types = lookup()

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from crm.models import Client, Product, SalesDocument
-from crm.services.sales import SalesImportError, sales_documents_import
+from crm.services.sales import sales_documents_import
 from integrations.parsers.sales.types import PartyData, ProductData, SalesDocumentData, SalesLineData
 from tests.factories import UserFactory
 from tests.integrations.sales_files import INN_1
@@ -64,15 +64,13 @@ def test_versions_without_an_order_are_taken_as_sent(manager):
     assert SalesDocument.objects.get().lines.get().quantity == 2
 
 
-def test_a_product_known_only_by_a_code_is_rejected_and_nothing_is_written(manager):
-    unknown = ProductData(external_id="9f1c-guid", sku=None, name="")
+def test_a_product_the_catalogue_lacks_known_only_by_its_code_is_added_under_it(manager):
+    # 1C OData documents name their goods by GUID; a GUID missing from Catalog_Номенклатура is
+    # warned about by the parser, and the sale is still recorded.
+    _import(_document(product=ProductData(external_id="9f1c-guid", sku=None, name="")))
 
-    with pytest.raises(SalesImportError) as rejected:
-        _import(_document(), _document(external_id="SHP-2", product=unknown))
-
-    ((location, reason),) = rejected.value.errors
-    assert location == 2 and "9f1c-guid" in str(reason)
-    assert not SalesDocument.objects.exists() and not Client.objects.exists() and not Product.objects.exists()
+    product = SalesDocument.objects.get().lines.get().product
+    assert (product.external_id, product.name) == ("9f1c-guid", "9f1c-guid")
 
 
 def test_a_product_the_catalogue_has_may_be_referenced_by_its_code_alone(manager):
@@ -96,6 +94,34 @@ def test_without_a_named_region_a_new_client_takes_its_managers(manager, region_
 
     client = Client.objects.get()
     assert client.responsible == manager and client.region == manager.region
+
+
+def test_accounting_states_the_equipment_terms_of_new_and_known_products(manager):
+    Product.objects.create(sku="MR-1", name="Монитор", kind="equipment", warranty_months=6, manufacturer="Old")
+    stated = ProductData(
+        external_id=None,
+        sku="MR-1",
+        name="Монитор Mindray",
+        kind="equipment",
+        equipment_type_name="Монитор пациента",
+        manufacturer="Mindray",
+        model="uMEC 12",
+        warranty_months=24,
+        maintenance_interval_months=12,
+        service_life_years=None,
+    )
+    new = ProductData(external_id=None, sku="CP-1", name="Компрессор", kind="equipment", service_life_years=10)
+
+    _import(_document(product=stated), _document(external_id="SHP-2", product=new))
+
+    known = Product.objects.get(sku="MR-1")
+    assert (known.equipment_type_name, known.manufacturer, known.model_name) == (
+        "Монитор пациента",
+        "Mindray",
+        "uMEC 12",
+    )
+    assert (known.warranty_months, known.maintenance_interval_months, known.service_life_years) == (24, 12, None)
+    assert Product.objects.get(sku="CP-1").service_life_years == 10
 
 
 def test_without_manager_or_user_the_configured_region_is_used(settings, region_b):

@@ -1,7 +1,6 @@
 """Importing sales files: every format, all or nothing, idempotent, row-level errors."""
 
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -11,7 +10,7 @@ from crm.signals import sales_document_posted
 from integrations.models import ImportJob
 from integrations.services.sales_import import sales_file_import
 from tests.factories import RegionFactory, UserFactory
-from tests.integrations.sales_files import INN_1, INN_2, row, write_csv, write_xlsx
+from tests.integrations.sales_files import HEADER, INN_1, INN_2, row, write_csv, write_xlsx
 from tests.samples import SAMPLES as SHARED_SAMPLES
 from tests.samples import samples_required
 
@@ -310,3 +309,46 @@ def test_the_command_dry_run_writes_nothing(tmp_path):
     call_command("import_sales", str(write_xlsx(tmp_path / "good.xlsx", invoice_and_shipment())), "--dry-run")
 
     assert SalesDocument.objects.count() == 0
+
+
+TERMS_HEADER = [
+    *HEADER,
+    "Тип оборудования",
+    "Производитель",
+    "Модель",
+    "Гарантия, мес.",
+    "Интервал ТО, мес.",
+    "Себестоимость",
+]
+
+
+def test_a_file_states_the_equipment_terms_and_the_units_get_their_dates(tmp_path, django_capture_on_commit_callbacks):
+    from equipment.models import Equipment
+
+    rows = [[*row(date="15.03.2026"), "УЗИ-сканер", "Mindray", "DC-70", "24", 12.0, 700]]
+    path = write_xlsx(tmp_path / "terms.xlsx", rows, header=TERMS_HEADER)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        job = sales_file_import(path=path)
+
+    assert job.status == "done", list(job.row_errors.values_list("reason", flat=True))
+    product = Product.objects.get()
+    assert (product.equipment_type_name, product.manufacturer, product.model_name) == ("УЗИ-сканер", "Mindray", "DC-70")
+    assert (product.warranty_months, product.maintenance_interval_months) == (24, 12)
+    assert SalesDocumentLine.objects.get().cost == Decimal(700)
+    unit = Equipment.objects.get()
+    assert unit.equipment_type.name == "УЗИ-сканер" and unit.model == "DC-70"
+    assert str(unit.warranty_until) == "2028-03-15" and str(unit.next_maintenance_on) == "2027-03-15"
+
+
+def test_a_term_that_is_not_a_whole_number_is_a_row_error(tmp_path):
+    rows = [[*row(), "УЗИ-сканер", "Mindray", "DC-70", "два года", 12.5, ""]]
+    path = write_xlsx(tmp_path / "terms.xlsx", rows, header=TERMS_HEADER)
+
+    job = sales_file_import(path=path)
+
+    assert job.status == "failed"
+    reasons = list(job.row_errors.filter(row_number=2).values_list("reason", flat=True))
+    assert any("Гарантия" in reason or "Warranty" in reason for reason in reasons)
+    assert any("ТО" in reason or "Maintenance" in reason for reason in reasons)
+    assert counts() == (0, 0, 0, 0)

@@ -136,6 +136,38 @@ COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("unit", "Ед. изм.", "Unit", "Unit of measure (`шт`).", aliases=("Единица", "Единица измерения")),
     ColumnSpec("okpd2", "ОКПД2", "OKPD2", "The product's OKPD2 code.", aliases=("Код ОКПД2",)),
     ColumnSpec(
+        "equipment_type",
+        "Тип оборудования",
+        "Equipment type",
+        "For equipment: its type (`Компрессор`); units of the product get it.",
+        aliases=("Вид оборудования",),
+    ),
+    ColumnSpec(
+        "manufacturer", "Производитель", "Manufacturer", "The product's manufacturer.", aliases=("Бренд", "Brand")
+    ),
+    ColumnSpec("model", "Модель", "Model", "The product's model.", aliases=("Модель оборудования",)),
+    ColumnSpec(
+        "warranty_months",
+        "Гарантия, мес",
+        "Warranty, months",
+        "Warranty in months from shipment.",
+        aliases=("Гарантия", "Гарантийный срок", "Warranty"),
+    ),
+    ColumnSpec(
+        "maintenance_interval_months",
+        "Интервал ТО, мес",
+        "Maintenance interval, months",
+        "Months between maintenance visits.",
+        aliases=("Интервал ТО", "Периодичность ТО", "Maintenance interval"),
+    ),
+    ColumnSpec(
+        "service_life_years",
+        "Срок службы, лет",
+        "Service life, years",
+        "Expected service life in years.",
+        aliases=("Срок службы", "Service life"),
+    ),
+    ColumnSpec(
         "quantity",
         "Количество",
         "Quantity",
@@ -161,6 +193,13 @@ COLUMNS: tuple[ColumnSpec, ...] = (
         aliases=("Сумма строки", "Line amount"),
     ),
     ColumnSpec("vat_amount", "Сумма НДС", "VAT amount", "VAT of the line, if known.", aliases=("НДС", "VAT")),
+    ColumnSpec(
+        "cost",
+        "Себестоимость",
+        "Cost",
+        "What the line cost the seller (for ABC by gross profit), if known.",
+        aliases=("Себестоимость строки", "Line cost"),
+    ),
     ColumnSpec(
         "serial_numbers",
         "Серийные номера",

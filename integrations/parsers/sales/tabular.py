@@ -292,6 +292,10 @@ def _parsers(tz: tzinfo) -> dict[str, Callable[[Any], Any]]:
         price=_decimal,
         amount=_decimal,
         vat_amount=_decimal,
+        cost=_decimal,
+        warranty_months=_term,
+        maintenance_interval_months=_term,
+        service_life_years=_term,
         serial_numbers=_serials,
     )
     return parsers
@@ -334,6 +338,23 @@ def _product_kind(value: Any) -> ProductKind | None:
             )
         )
     return kind
+
+
+# A term in months or years; a century of months is already more than any warranty.
+_TERM_MAX = 1200
+
+
+@lru_cache(maxsize=4096)
+def _term(value: Any) -> int | None:
+    """Read a whole number of months or years (12, "12", 12.0)."""
+    number = parse_decimal(value)
+    if number is None:
+        return None
+    if number != number.to_integral_value() or not 0 <= number <= _TERM_MAX:
+        raise ValueParseError(
+            format_lazy(_("“{value}” is not a whole number from 0 to {max}"), value=value, max=_TERM_MAX)
+        )
+    return int(number)
 
 
 @lru_cache(maxsize=4096)
@@ -466,12 +487,19 @@ def _line(line_no: int, values: dict[str, Any]) -> SalesLineData:
             kind=values["product_kind"],
             unit=values["unit"],
             okpd2=values["okpd2"],
+            equipment_type_name=values["equipment_type"],
+            manufacturer=values["manufacturer"],
+            model=values["model"],
+            warranty_months=values["warranty_months"],
+            maintenance_interval_months=values["maintenance_interval_months"],
+            service_life_years=values["service_life_years"],
         ),
         quantity=values["quantity"] if values["quantity"] is not None else Decimal(0),
         price=values["price"] if values["price"] is not None else Decimal(0),
         amount=values["amount"],
         vat_amount=values["vat_amount"],
         serial_numbers=values["serial_numbers"],
+        cost=values["cost"],
     )
 
 

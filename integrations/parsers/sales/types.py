@@ -60,6 +60,14 @@ class ProductData:
     kind: ProductKind | None = None
     unit: str | None = None
     okpd2: str | None = None
+    # What the CRM needs of equipment, when accounting keeps it: the unit's type and maker, and the
+    # terms its dates come from. ``None`` leaves the catalogue's value as it is.
+    equipment_type_name: str | None = None
+    manufacturer: str | None = None
+    model: str | None = None
+    warranty_months: int | None = None
+    maintenance_interval_months: int | None = None
+    service_life_years: int | None = None
 
 
 @dataclass(slots=True)
@@ -73,6 +81,8 @@ class SalesLineData:
     amount: Decimal
     vat_amount: Decimal | None = None
     serial_numbers: list[str] = field(default_factory=list)
+    # What the line cost the seller (gross profit = amount - cost), when accounting sends it.
+    cost: Decimal | None = None
 
 
 @dataclass(slots=True)
