@@ -81,7 +81,15 @@ def test_the_beat_schedule_points_to_the_tasks():
     from crm.celery import app
 
     tasks = {entry["task"] for entry in app.conf.beat_schedule.values()}
-    assert {"crm.tasks.deliver_due_reminders_task", "crm.tasks.run_daily_triggers_task"} <= tasks
+    assert {
+        "crm.tasks.deliver_due_reminders_task",
+        "crm.tasks.run_daily_triggers_task",
+        "integrations.tasks.sales_inbox_pickup_task",
+        "crm.tasks.abc_monthly_task",
+    } <= tasks
+    # Every scheduled name is a task the worker knows.
+    app.loader.import_default_modules()
+    assert tasks <= set(app.tasks)
 
 
 def test_a_failing_trigger_does_not_stop_the_others(birthday_contact):
