@@ -14,23 +14,45 @@ from equipment.models import Equipment, EquipmentType, ServiceVisit
 
 TYPES = [
     # name, maintenance lead days, warranty lead days, maintenance interval months
-    ("Винтовой компрессор", 30, 30, 6),
-    ("Поршневой компрессор", 21, 30, 6),
-    ("Осушитель воздуха", 14, 30, 12),
-    ("Станок ЧПУ", 30, 45, 12),
-    ("Погрузчик", 30, 30, 6),
-    ("Дизельный генератор", 30, 60, 3),
-    ("Насосная станция", 21, 30, 12),
+    # (the types of the demo catalogue in integrations.demo, so shipped and logged units share them)
+    ("УЗИ-аппарат", 30, 45, 12),
+    ("Монитор пациента", 21, 30, 6),
+    ("Аппарат ИВЛ", 30, 45, 6),
+    ("Наркозный аппарат", 30, 45, 6),
+    ("Рентген", 30, 60, 12),
+    ("Компьютерный томограф", 45, 60, 6),
+    ("Электрокардиограф", 14, 30, 12),
+    ("Дефибриллятор", 14, 30, 12),
+    ("Стерилизатор", 21, 30, 6),
 ]
-OURS = [("Атлант", "АК-15"), ("Атлант", "АК-22"), ("Атлант", "АД-30"), ("СтанкоПром", "СП-500")]
-THEIRS = [("Kaeser", "SK 15"), ("Atlas Copco", "GA 22"), ("Remeza", "ВК 20"), ("Fini", "Plus 16"), ("Ekomak", "DMD 50")]
+# (type, manufacturer, model): what the dealer sells (installed before the CRM, entered by hand) ...
+OURS = [
+    ("УЗИ-аппарат", "Mindray", "DC-70"),
+    ("УЗИ-аппарат", "Philips", "EPIQ 5"),
+    ("Монитор пациента", "Mindray", "iPM 12"),
+    ("Аппарат ИВЛ", "Dräger", "Savina 300"),
+    ("Рентген", "Siemens", "Mobilett Elara Max"),
+    ("Стерилизатор", "ТЗМОИ", "ГК-75"),
+]
+# ... and what competitors sold to the same hospitals.
+THEIRS = [
+    ("УЗИ-аппарат", "Samsung Medison", "HS40"),
+    ("УЗИ-аппарат", "Canon", "Aplio a450"),
+    ("Монитор пациента", "Nihon Kohden", "BSM-3000"),
+    ("Монитор пациента", "Comen", "C60"),
+    ("Аппарат ИВЛ", "Hamilton Medical", "C1"),
+    ("Рентген", "Shimadzu", "MobileDaRt Evolution"),
+    ("Электрокардиограф", "Schiller", "Cardiovit AT-102"),
+    ("Дефибриллятор", "Nihon Kohden", "TEC-5600"),
+    ("Стерилизатор", "Tuttnauer", "3870EL"),
+]
 
 
 def seed(ctx) -> None:
     if Equipment.objects.exists():
         ctx.log("equipment: demo data exists, skipped.")
         return
-    types = []
+    types = {}
     for name, maintenance_lead, warranty_lead, interval in TYPES:
         equipment_type, _created = EquipmentType.objects.get_or_create(
             name=name,
@@ -40,7 +62,7 @@ def seed(ctx) -> None:
                 "maintenance_interval_months": interval,
             },
         )
-        types.append(equipment_type)
+        types[name] = equipment_type
     rng = ctx.rng
     copies = {
         pk: (region_id, responsible_id)
@@ -54,14 +76,19 @@ def seed(ctx) -> None:
     wanted = ctx.options.get("equipment")
     count = int(wanted) if wanted is not None else min(2 * len(customers), 20_000)
     competitors = list(Client.objects.filter(kind="competitor").values_list("pk", flat=True)) or [None]
-    products = list(Product.objects.filter(kind="equipment").values_list("pk", flat=True)[:50]) or [None]
+    products = {
+        (manufacturer, model): pk
+        for pk, manufacturer, model in Product.objects.filter(kind="equipment").values_list(
+            "pk", "manufacturer", "model_name"
+        )
+    }
     engineers = [u for key, u in ctx.users.items() if getattr(u, "role", "") == "engineer"]
     today = ctx.today
     rows = []
     for _ in range(count):
-        equipment_type = rng.choice(types)
         ours = rng.random() < 0.55
-        manufacturer, model = rng.choice(OURS if ours else THEIRS)
+        type_name, manufacturer, model = rng.choice(OURS if ours else THEIRS)
+        equipment_type = types[type_name]
         shipped = today - dt.timedelta(days=rng.randint(30, 365 * 12))
         interval = equipment_type.maintenance_interval_months or 12
         last_maintenance = shipped + dt.timedelta(days=rng.randint(0, max(1, (today - shipped).days)))
@@ -72,7 +99,7 @@ def seed(ctx) -> None:
                 "client_region_id": copies[client_id][0],
                 "client_responsible_id": copies[client_id][1],
                 "equipment_type_id": equipment_type.pk,
-                "product_id": rng.choice(products) if ours else None,
+                "product_id": products.get((manufacturer, model)) if ours else None,
                 "manufacturer": manufacturer,
                 "model": model,
                 "serial_number": f"{manufacturer[:2].upper()}{rng.randint(100000, 999999)}",
