@@ -10,10 +10,18 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import Client, ClientKind, ClientStatus, Contact
+from crm.models import AbcClass, Client, ClientKind, ClientStatus, Contact
 from crm.selectors.clients import reference_lists, search_clients_q, search_contacts_q
 
 STATUS_ALL = "all"
+ABC_NONE = "none"
+
+
+def set_reference_choices(filterset: django_filters.FilterSet, names: dict[str, str]) -> None:
+    """Give the filters `names` (filter name: key of the cached reference lists) their choices for this request."""
+    refs = reference_lists()
+    for name, key in names.items():
+        filterset.filters[name].extra["choices"] = [(str(pk), label) for pk, label in refs[key]]
 
 
 class ClientFilter(django_filters.FilterSet):
@@ -23,6 +31,12 @@ class ClientFilter(django_filters.FilterSet):
     region = django_filters.ChoiceFilter(choices=[], label=_("Region"), empty_label=_("Any region"))
     responsible = django_filters.ChoiceFilter(choices=[], label=_("Responsible"), empty_label=_("Anyone"))
     segment = django_filters.ChoiceFilter(choices=[], label=_("Segment"), empty_label=_("Any segment"))
+    abc = django_filters.ChoiceFilter(
+        choices=[*AbcClass.choices, (ABC_NONE, _("Not classified"))],
+        method="filter_abc",
+        label=_("ABC class"),
+        empty_label=_("Any class"),
+    )
     status = django_filters.ChoiceFilter(
         choices=[*ClientStatus.choices, (STATUS_ALL, _("All, including archived"))],
         method="filter_status",
@@ -39,9 +53,7 @@ class ClientFilter(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        refs = reference_lists()
-        for name, key in (("region", "regions"), ("responsible", "users"), ("segment", "segments")):
-            self.filters[name].extra["choices"] = [(str(pk), label) for pk, label in refs[key]]
+        set_reference_choices(self, {"region": "regions", "responsible": "users", "segment": "segments"})
         for field in self.form.fields.values():
             css = (
                 "form-select form-select-sm"
@@ -54,6 +66,9 @@ class ClientFilter(django_filters.FilterSet):
 
     def filter_q(self, queryset, name, value):
         return queryset.filter(search_clients_q(value)) if value.strip() else queryset
+
+    def filter_abc(self, queryset, name, value):
+        return queryset.filter(abc_class="" if value == ABC_NONE else value)
 
     def filter_status(self, queryset, name, value):
         if value == STATUS_ALL:
@@ -74,6 +89,13 @@ class ClientFilter(django_filters.FilterSet):
 class ContactFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))
     client = django_filters.NumberFilter(field_name="client_id", label=_("Client number"))
+    # The client's region and responsible manager; choices from the cached reference lists, as on the clients list.
+    region = django_filters.ChoiceFilter(
+        field_name="client__region", choices=[], label=_("Region"), empty_label=_("Any region")
+    )
+    responsible = django_filters.ChoiceFilter(
+        field_name="client__responsible", choices=[], label=_("Responsible"), empty_label=_("Anyone")
+    )
     decision_maker = django_filters.BooleanFilter(
         field_name="is_decision_maker",
         label=_("Decision makers only"),
@@ -91,9 +113,12 @@ class ContactFilter(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        set_reference_choices(self, {"region": "regions", "responsible": "users"})
         for field in self.form.fields.values():
             if isinstance(field.widget, forms.CheckboxInput):
                 field.widget.attrs.setdefault("class", "form-check-input")
+            elif isinstance(field.widget, forms.Select):
+                field.widget.attrs.setdefault("class", "form-select form-select-sm")
             else:
                 field.widget.attrs.setdefault("class", "form-control form-control-sm")
         self.form.fields["q"].widget.attrs["placeholder"] = _("Name, phone or email")

@@ -80,6 +80,8 @@ class ClientTable(tables.Table):
     name = tables.Column(verbose_name=_("Client"), order_by=("name", "pk"))
     inn = tables.Column(verbose_name=_("INN"))
     kind = tables.Column(verbose_name=_("Kind"))
+    # Filtered rather than sorted: an ascending sort would list the unclassified first.
+    abc_class = tables.Column(verbose_name=_("ABC class"), orderable=False)
     region = tables.Column(verbose_name=_("Region"), order_by=("region__name", "pk"))
     responsible = tables.Column(verbose_name=_("Responsible"), order_by=("responsible__last_name", "pk"))
     primary_phone = tables.Column(verbose_name=_("Phone"), orderable=False)
@@ -96,6 +98,7 @@ class ClientTable(tables.Table):
             "name",
             "inn",
             "kind",
+            "abc_class",
             "region",
             "responsible",
             "primary_phone",
@@ -121,6 +124,7 @@ class ClientTable(tables.Table):
             str(_("Last interaction")),
             str(_("Status")),
             str(_("Created")),
+            str(_("ABC class")),
         ]
 
     @staticmethod
@@ -140,6 +144,7 @@ class ClientTable(tables.Table):
             c.last_interaction_at,
             c.get_status_display(),
             c.created_at,
+            c.abc_class,
         ]
 
 

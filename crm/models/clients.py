@@ -54,7 +54,7 @@ class Client(models.Model):
     name = models.CharField(_("legal name"), max_length=500)
     short_name = models.CharField(_("short name"), max_length=255, blank=True)
     # Normalized name (no legal form, quotes or case) for duplicate search; kept by save().
-    name_key = models.CharField(max_length=500, editable=False, db_index=True)
+    name_key = models.CharField(_("name for search"), max_length=500, editable=False, db_index=True)
     inn = models.CharField(_("INN"), max_length=12, blank=True, validators=[validate_inn])
     kpp = models.CharField(_("KPP"), max_length=9, blank=True, validators=[validate_kpp])
     legal_form = models.CharField(_("legal form"), max_length=50, blank=True)
@@ -88,7 +88,12 @@ class Client(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     last_interaction_at = models.DateTimeField(_("last interaction"), null=True, blank=True)
     # Kept by crm.services.abc (the latest ABC run); history in AbcClassChange.
@@ -208,11 +213,20 @@ class ContactPoint(models.Model):
     search and duplicate detection compare like with like.
     """
 
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, null=True, blank=True, related_name="contact_points")
-    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, null=True, blank=True, related_name="contact_points")
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, null=True, blank=True, related_name="contact_points", verbose_name=_("client")
+    )
+    contact = models.ForeignKey(
+        Contact,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contact_points",
+        verbose_name=_("contact person"),
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=ContactPointKind.choices)
     value = models.CharField(_("value"), max_length=255)
-    normalized = models.CharField(max_length=255, db_index=True)
+    normalized = models.CharField(_("normalized value"), max_length=255, db_index=True)
     label = models.CharField(_("label"), max_length=100, blank=True)
     is_primary = models.BooleanField(_("primary"), default=False)
 

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from itertools import islice
 from typing import TYPE_CHECKING, NamedTuple
 
 from django.core.cache import cache
+from django.db import models
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.db.models.signals import post_delete, post_save
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from crm.models import (
+    AbcClassChange,
     Attachment,
     Client,
     ClientStatus,
@@ -92,6 +98,7 @@ CLIENT_ROW_FIELDS = (
     "status",
     "last_interaction_at",
     "created_at",
+    "abc_class",
     "region__name",
     "segment__name",
     "responsible__username",
@@ -317,17 +324,44 @@ def _blank(value) -> str:
     return "" if value in (None, "None", "") else str(value)
 
 
-def change_rows(entries: list[LogEntry]) -> list[list[tuple[str, str, str]]]:
-    """Turn audit entries into rows of (field's verbose name, old, new) for display.
+def _shown_value(field, value) -> str:
+    """One recorded value of `field` as people read it: a choice's label, yes/no, a local short date.
 
-    Choice values show their labels and foreign keys the related object's name, fetched in
-    one query per related model for all entries together (auditlog's own display would
-    query once per value).
+    Foreign keys need nothing: auditlog records the related object's name at the time of the
+    change (AUDITLOG_USE_FK_STRING_REPRESENTATION).
+    """
+    value = _blank(value)
+    if field is None or not value:
+        return value
+    if field.choices:
+        return str({str(key): label for key, label in field.flatchoices}.get(value, value))
+    if isinstance(field, models.BooleanField):
+        return {"True": gettext("Yes"), "False": gettext("No")}.get(value, value)
+    if isinstance(field, models.DateTimeField):
+        moment = parse_datetime(value)
+        if moment is None:
+            return value
+        # auditlog records datetimes as naive UTC; show them in the user's time zone.
+        if timezone.is_naive(moment):
+            moment = moment.replace(tzinfo=UTC)
+        return date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+    if isinstance(field, models.DateField):
+        day = parse_date(value)
+        return date_format(day, "SHORT_DATE_FORMAT") if day is not None else value
+    return value
+
+
+def change_rows(entries: list[LogEntry]) -> list[list[tuple[str, str, str]]]:
+    """Turn audit entries into rows of (field's verbose name, old, new) for display, without queries.
+
+    auditlog records a created object's reverse relations ("deals → funnel.Deal.None") and its
+    primary key too: only the model's own fields other than the key are shown, and only those
+    whose shown value changed (a created client's empty fields are left out). A name the model
+    no longer has is shown as recorded.
     """
     from django.core.exceptions import FieldDoesNotExist
 
-    wanted: dict[type, set] = {}
-    parsed = []
+    rows = []
     for entry in entries:
         model = entry.content_type.model_class() if entry.content_type_id else None
         fields = []
@@ -339,34 +373,14 @@ def change_rows(entries: list[LogEntry]) -> list[list[tuple[str, str, str]]]:
                     field = model._meta.get_field(name)
                 except FieldDoesNotExist:
                     field = None
-                if field is not None and not getattr(field, "concrete", False):
-                    field = None
-            if field is not None and field.many_to_one:
-                for value in (old, new):
-                    if _blank(value).isdigit():
-                        wanted.setdefault(field.related_model, set()).add(int(value))
-            fields.append((name, field, old, new))
-        parsed.append(fields)
-    resolved = {model: model._base_manager.in_bulk(pks) for model, pks in wanted.items()}
-
-    def show(field, value) -> str:
-        value = _blank(value)
-        if field is None or not value:
-            return value
-        if field.many_to_one and value.isdigit():
-            obj = resolved.get(field.related_model, {}).get(int(value))
-            return str(obj) if obj is not None else f"#{value}"
-        if field.choices:
-            return str(dict(field.flatchoices).get(value, value))
-        return value
-
-    return [
-        [
-            (str(field.verbose_name) if field is not None else name, show(field, old), show(field, new))
-            for name, field, old, new in fields
-        ]
-        for fields in parsed
-    ]
+                else:
+                    if not field.concrete or field.primary_key:
+                        continue
+            old, new = _shown_value(field, old), _shown_value(field, new)
+            if old != new:
+                fields.append((str(field.verbose_name) if field is not None else name, old, new))
+        rows.append(fields)
+    return rows
 
 
 class ClientPeopleIds(NamedTuple):
@@ -522,6 +536,17 @@ def _as_prefetched(contact: Contact, points: list[ContactPoint]):
     qs._result_cache = points
     qs._prefetch_done = True
     return qs
+
+
+def client_abc_last_change(client: Client) -> AbcClassChange | None:
+    """Return the client's latest ABC reclassification with its run: where its present class came from."""
+    return (
+        AbcClassChange.objects.filter(client=client)
+        .select_related("run")
+        .only("new_class", "run", "run__created_at")
+        .order_by("-run_id")
+        .first()
+    )
 
 
 def client_forgotten_queryset(*, user: User, days: int) -> QuerySet[Client]:

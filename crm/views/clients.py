@@ -31,6 +31,7 @@ from crm.models import Client, MergeLog, Task, TransferLog, User
 from crm.selectors.clients import (
     TimelineItem,
     change_rows,
+    client_abc_last_change,
     client_card_people,
     client_find_duplicates,
     client_forgotten_queryset,
@@ -39,6 +40,7 @@ from crm.selectors.clients import (
     client_timeline,
 )
 from crm.selectors.work import client_open_tasks
+from crm.services.abc import can_run_abc
 from crm.services.clients import client_archive, client_create, client_restore, client_update
 from crm.services.merge import client_merge
 from crm.services.transfer import client_transfer, transfer_regions_of
@@ -95,6 +97,7 @@ def _with_display_values(clients) -> list[Row]:
             short_name=c.short_name,
             inn=c.inn,
             kind_label=kinds.get(c.kind, c.kind),
+            abc_class=c.abc_class,
             region_name=c.region.name if c.region_id else "",
             responsible_name=c.responsible.display_name if c.responsible_id else "",
             primary_phone=c.primary_phone,
@@ -170,6 +173,8 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "points": people.points,
         "contacts": people.contacts,
         "open_tasks": client_open_tasks(client=client, user=request.user),
+        # Where the class came from, for those who may open the ABC reports (heads and administrators).
+        "abc_change": client_abc_last_change(client) if can_run_abc(request.user) else None,
         "timeline": timeline_rows(items),
         "timeline_next": 2 if has_more else None,
         "tabs": client_tabs(request.user),

@@ -61,13 +61,71 @@ def test_list_filters(as_user, manager):
     assert last_names({"archived": "on"}) == {"Gone"}
 
 
+def test_list_sorts_by_last_name_both_ways(as_user, manager):
+    client = ClientFactory(responsible=manager)
+    for last_name in ("Борисов", "Андреев", "Воронин"):
+        ContactFactory(client=client, last_name=last_name)
+    http = as_user(manager)
+
+    def order(sort):
+        return [c.last_name for c in http.get(LIST, {"sort": sort}).context["contacts"]]
+
+    assert order("last_name") == ["Андреев", "Борисов", "Воронин"]
+    assert order("-last_name") == ["Воронин", "Борисов", "Андреев"]
+
+
+def test_a_client_out_of_scope_shows_nothing_of_it(as_user, manager, colleague):
+    ContactFactory(client=ClientFactory(responsible=manager), last_name="Mine")
+    foreign = ClientFactory(responsible=colleague, name="Чужая компания")
+    ContactFactory(client=foreign, last_name="Чужой")
+    response = as_user(manager).get(LIST, {"client": foreign.pk})
+    assert response.status_code == 200
+    assert list(response.context["contacts"]) == []
+    content = response.content.decode()
+    assert "Чужой" not in content and "Чужая компания" not in content
+
+
+def test_list_filters_by_the_clients_region_and_responsible(
+    as_user, admin_user, manager, colleague, outsider, region_a, region_b
+):
+    ContactFactory(client=ClientFactory(responsible=manager), last_name="Manager's")
+    ContactFactory(client=ClientFactory(responsible=colleague), last_name="Colleague's")
+    ContactFactory(client=ClientFactory(responsible=outsider), last_name="Outsider's")
+    http = as_user(admin_user)
+
+    def last_names(params):
+        return {c.last_name for c in http.get(LIST, params).context["contacts"]}
+
+    assert last_names({"region": region_a.pk}) == {"Manager's", "Colleague's"}
+    assert last_names({"region": region_b.pk}) == {"Outsider's"}
+    assert last_names({"responsible": colleague.pk}) == {"Colleague's"}
+    assert last_names({"region": region_a.pk, "responsible": outsider.pk}) == set()
+    content = http.get(LIST, {"responsible": colleague.pk}).content.decode()
+    assert f'<option value="{colleague.pk}" selected>' in content
+
+
+def test_the_region_and_responsible_filters_keep_to_the_scope(as_user, manager, colleague, region_a):
+    ContactFactory(client=ClientFactory(responsible=manager), last_name="Mine")
+    ContactFactory(client=ClientFactory(responsible=colleague), last_name="Theirs")
+    http = as_user(manager)
+    assert [c.last_name for c in http.get(LIST, {"region": region_a.pk}).context["contacts"]] == ["Mine"]
+    assert list(http.get(LIST, {"responsible": colleague.pk}).context["contacts"]) == []
+
+
+def test_bad_region_or_responsible_is_a_form_error_not_a_crash(as_user, manager):
+    response = as_user(manager).get(LIST, {"region": "abc", "responsible": "999999"})
+    assert response.status_code == 200
+    assert {"region", "responsible"} <= set(response.context["filter"].form.errors)
+
+
 @pytest.mark.parametrize("rows", [3, 60])
 def test_list_queries_are_constant(as_user, manager, django_assert_max_num_queries, rows):
     client = ClientFactory(responsible=manager)
     ContactFactory.create_batch(rows, client=client)
     http = as_user(manager)
+    http.get(LIST)  # warm the cached reference lists
     with django_assert_max_num_queries(8):
-        assert http.get(LIST).status_code == 200
+        assert http.get(LIST, {"region": manager.region_id, "responsible": manager.pk}).status_code == 200
 
 
 def test_owner_adds_a_contact_with_a_phone(as_user, manager):
