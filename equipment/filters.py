@@ -7,10 +7,12 @@ import datetime as dt
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import Client
+from crm.selectors.clients import search_clients_q
 from equipment.models import Equipment, EquipmentSource, EquipmentStatus
 from equipment.reference import equipment_type_choices, region_choices
 
@@ -42,7 +44,12 @@ def _today() -> dt.date:
 
 class EquipmentFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Serial number or model"))
-    client = django_filters.NumberFilter(field_name="client_id", widget=forms.HiddenInput)
+    # A text box with suggestions (the client's INN, or its name, when picked; the client card links by id).
+    client = django_filters.CharFilter(
+        method="filter_client",
+        label=_("Client (name, INN or id)"),
+        widget=forms.TextInput(attrs={"list": "journal-client-options", "autocomplete": "off"}),
+    )
     # Choices from a cached reference list, read only when the form is rendered or validated.
     region = django_filters.ChoiceFilter(field_name="client_region", choices=region_choices, label=_("Region"))
     equipment_type = django_filters.ChoiceFilter(choices=equipment_type_choices, label=_("Type"))
@@ -83,6 +90,15 @@ class EquipmentFilter(django_filters.FilterSet):
                 widget.attrs.setdefault("class", "form-select form-select-sm")
             elif not isinstance(widget, forms.HiddenInput):
                 widget.attrs.setdefault("class", "form-control form-control-sm")
+        # Suggestions while typing a client; the input's own "change" still applies the filter.
+        self.form.fields["client"].widget.attrs.update(
+            {
+                "hx-get": reverse("equipment:client_options"),
+                "hx-trigger": "input changed delay:250ms",
+                "hx-target": "#journal-client-options",
+                "hx-push-url": "false",
+            }
+        )
 
     @property
     def qs(self):
@@ -96,6 +112,17 @@ class EquipmentFilter(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(Q(serial_number=value) | Q(model__icontains=value))
+
+    def filter_client(self, queryset, name, value):
+        # The queryset already holds only the equipment the user may see: matching clients
+        # outside their scope adds no row.
+        value = value.strip()
+        if not value:
+            return queryset
+        if value.isdigit() and len(value) not in (10, 12):
+            return queryset.filter(client_id=int(value))
+        clients = Client.objects.filter(Q(inn=value) if value.isdigit() else search_clients_q(value))
+        return queryset.filter(client__in=clients.values("pk"))
 
     def filter_competitor(self, queryset, name, value):
         value = value.strip()

@@ -6,10 +6,11 @@ import datetime as dt
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import Client, Contact, Product, User
+from crm.models import Client, ClientKind, ClientStatus, Contact, Product, User
 from crm.validators import validate_inn
 from equipment.models import Equipment, EquipmentComponent, EquipmentType, ServiceVisit, VisitKind
 from equipment.validators import PHOTO_EXTENSIONS, validate_photo
@@ -50,6 +51,18 @@ class PhotoField(forms.ImageField):
         super().__init__(**kwargs)
 
 
+def competitor_choices(*, keep: int | None = None):
+    """Every competitor that is not archived (and `keep`, the one a unit already names).
+
+    Competitors are reference data: whoever logs equipment may name any of them, whatever
+    clients they may see; no other kind of client is offered.
+    """
+    q = Q(kind=ClientKind.COMPETITOR) & ~Q(status=ClientStatus.ARCHIVED)
+    if keep:
+        q |= Q(pk=keep, kind=ClientKind.COMPETITOR)
+    return Client.objects.filter(q).order_by("name")
+
+
 class QuickEquipmentForm(forms.Form):
     """What an engineer types on site in under a minute; the competitor may be created inline."""
 
@@ -76,10 +89,7 @@ class QuickEquipmentForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["client"].queryset = Client.objects.visible_to(user).not_archived()
-        # Only competitors the user may see are offered; others are found by name or INN when typed.
-        self.fields["competitor"].queryset = (
-            Client.objects.visible_to(user).filter(kind="competitor").exclude(status="archived").order_by("name")
-        )
+        self.fields["competitor"].queryset = competitor_choices()
         _style(self)
         self.fields["production_year"].widget.attrs.update({"inputmode": "numeric", "max": timezone.localdate().year})
         self.fields["competitor_inn"].widget.attrs["inputmode"] = "numeric"
@@ -95,10 +105,11 @@ class QuickEquipmentForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("competitor_inn") and not data.get("competitor_name") and not data.get("competitor"):
-            existing = Client.objects.filter(inn=data["competitor_inn"]).first()
-            if existing is None:
-                self.add_error("competitor_name", _("Enter the new competitor's name."))
+        inn = data.get("competitor_inn")
+        new_competitor = inn and not data.get("competitor_name") and not data.get("competitor")
+        # A client of another kind with this INN is refused by the service, with its own message.
+        if new_competitor and not Client.objects.filter(inn=inn).exists():
+            self.add_error("competitor_name", _("Enter the new competitor's name."))
         return data
 
 
@@ -140,14 +151,14 @@ class EquipmentForm(forms.ModelForm):
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        competitors = Client.objects.visible_to(user).filter(kind="competitor").exclude(status="archived")
-        if self.instance.competitor_id:
-            competitors = competitors | Client.objects.filter(pk=self.instance.competitor_id)
-        self.fields["competitor"].queryset = competitors.order_by("name")
+        self.fields["competitor"].queryset = competitor_choices(keep=self.instance.competitor_id)
         self.fields["service_responsible"].queryset = User.objects.filter(is_active=True, role="engineer")
         client_id = self.instance.client_id
         self.fields["contacts"].queryset = Contact.objects.filter(client_id=client_id, is_archived=False)
         self.fields["contacts"].required = False
+        self.fields["contacts"].error_messages["invalid_choice"] = _(
+            "Choose contact persons of this unit's client only."
+        )
         _style(self)
 
     def clean_production_year(self):

@@ -108,6 +108,22 @@ def equipment_selection_clients(params: dict, user: User) -> QuerySet:
     return Client.objects.filter(pk__in=flt.qs.values("client_id"))
 
 
+def client_suggestions(user: User, query: str, *, limit: int = 10) -> list[Client]:
+    """Clients `user` may see whose name or INN matches `query` (at least two characters), by name."""
+    from crm.selectors.clients import search_clients_q
+
+    query = query.strip()
+    if len(query) < 2:
+        return []
+    return list(
+        Client.objects.visible_to(user)
+        .not_archived()
+        .filter(search_clients_q(query))
+        .only("pk", "name", "short_name", "inn")
+        .order_by("name")[:limit]
+    )
+
+
 def client_equipment(client: Client, user: User) -> QuerySet:
     return (
         Equipment.objects.visible_to(user)

@@ -7,6 +7,14 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 PHOTO_EXTENSIONS = ["jpg", "jpeg", "png", "webp", "gif"]
+# The type a stored photo is served with, by its extension (anything else is sent as a download).
+PHOTO_CONTENT_TYPES = {
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "webp": "image/webp",
+    "gif": "image/gif",
+}
 DEFAULT_PHOTO_MAX_BYTES = 10 * 1024 * 1024
 
 

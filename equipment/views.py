@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import posixpath
 from urllib.parse import urlencode
 
 from auditlog.models import LogEntry
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +21,7 @@ from crm.forms.errors import add_service_errors
 from crm.models import Client
 from crm.selections import clean_params
 from crm.views.lists import page_number
-from equipment.access import get_equipment_for
+from equipment.access import get_equipment_for, get_photo_for
 from equipment.filters import DEFAULT_SORT, SORTS
 from equipment.forms import (
     ComponentFormSet,
@@ -31,7 +32,7 @@ from equipment.forms import (
     ServiceVisitForm,
 )
 from equipment.models import Equipment
-from equipment.selectors import equipment_filter, journal_rows, journal_summary
+from equipment.selectors import client_suggestions, equipment_filter, journal_rows, journal_summary
 from equipment.services.equipment import (
     equipment_archive,
     equipment_log_found,
@@ -39,6 +40,7 @@ from equipment.services.equipment import (
     equipment_update,
     service_visit_add,
 )
+from equipment.validators import PHOTO_CONTENT_TYPES
 
 PER_PAGE = 50
 EXPORT_MAX_ROWS = 100_000
@@ -130,8 +132,13 @@ def journal(request: HttpRequest) -> HttpResponse:
         "can_export": request.user.has_perm("equipment.export_equipment"),
         "can_add": request.user.has_perm("equipment.add_equipment"),
     }
-    template = "equipment/_journal_results.html" if request.headers.get("HX-Request") else "equipment/journal.html"
-    return render(request, template, context)
+    if request.headers.get("HX-Request"):
+        # Only the results are swapped: the partial updates the rest of the page out of band, and
+        # counts the summary again only when the filter changed (not for another page or sort).
+        context["oob"] = True
+        context["refresh_summary"] = request.headers.get("HX-Trigger") == "equipment-filter"
+        return render(request, "equipment/_journal_results.html", context)
+    return render(request, "equipment/journal.html", context)
 
 
 @login_required
@@ -250,19 +257,17 @@ def _add_errors(form, exc: ValidationError) -> None:
 @require_GET
 def client_search(request: HttpRequest) -> HttpResponse:
     """htmx autocomplete of the phone form: visible clients by name or INN."""
-    from crm.selectors.clients import search_clients_q
-
     query = request.GET.get("client_search", "").strip()
-    clients = []
-    if len(query) >= 2:
-        clients = list(
-            Client.objects.visible_to(request.user)
-            .not_archived()
-            .filter(search_clients_q(query))
-            .only("pk", "name", "short_name", "inn")
-            .order_by("name")[:10]
-        )
+    clients = client_suggestions(request.user, query)
     return render(request, "equipment/_client_options.html", {"clients": clients, "query": query})
+
+
+@login_required
+@require_GET
+def client_options(request: HttpRequest) -> HttpResponse:
+    """htmx suggestions of the journal's client filter: visible clients by name or INN, as <option>s."""
+    clients = client_suggestions(request.user, request.GET.get("client", ""))
+    return render(request, "equipment/_client_datalist.html", {"clients": clients})
 
 
 @login_required
@@ -352,6 +357,31 @@ def photo_add(request: HttpRequest, pk: int) -> HttpResponse:
         for error in form.errors.get("photo", []):
             messages.error(request, error)
     return redirect(equipment)
+
+
+@login_required
+@permission_required("equipment.view_equipment", raise_exception=True)
+@require_GET
+def photo_view(request: HttpRequest, pk: int) -> FileResponse:
+    """Send a photo of a unit the user may see (404 otherwise): media files are never served directly."""
+    photo = get_photo_for(request.user, pk)
+    filename = posixpath.basename(photo.image.name)
+    content_type = PHOTO_CONTENT_TYPES.get(posixpath.splitext(filename)[1].lstrip(".").lower())
+    try:
+        file = photo.image.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        file,
+        # Shown in the page when it is a photo type; anything else could only be downloaded.
+        as_attachment=content_type is None,
+        filename=filename,
+        content_type=content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    # The browser may keep it for the card's next view, but no shared cache may.
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 @login_required

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.models import Client, User
+from crm.models import Client, ClientKind, Contact, User
 from equipment.dates import add_months, add_years
 from equipment.models import (
     Equipment,
@@ -33,6 +33,19 @@ def _require(user: User, perm: str) -> None:
 def _require_client(user: User, client: Client) -> None:
     if not Client.objects.visible_to(user).filter(pk=client.pk).exists():
         raise PermissionDenied
+
+
+def _check_competitor(competitor: Client | None) -> None:
+    if competitor is not None and competitor.kind != ClientKind.COMPETITOR:
+        raise ValidationError({"competitor": _("Only a competitor can be named as the one who sold the unit.")})
+
+
+def _check_contacts(contacts, client_id: int) -> list[Contact]:
+    """The unit's contact persons: people of its own client only."""
+    contacts = list(contacts)
+    if any(contact.client_id != client_id for contact in contacts):
+        raise ValidationError({"contacts": _("Choose contact persons of this unit's client only.")})
+    return contacts
 
 
 def equipment_type_resolve(*, name: str) -> EquipmentType | None:
@@ -85,6 +98,9 @@ def equipment_create(*, by: User, client: Client, equipment_type: EquipmentType,
     _require(by, "equipment.add_equipment")
     _require_client(by, client)
     contacts = fields.pop("contacts", None)
+    if contacts:
+        contacts = _check_contacts(contacts, client.pk)
+    _check_competitor(fields.get("competitor"))
     equipment = Equipment(client=client, equipment_type=equipment_type, created_by=by, **fields)
     if equipment.competitor_id and equipment.source in ("", EquipmentSource.MANUAL):
         equipment.source = EquipmentSource.COMPETITOR
@@ -108,6 +124,10 @@ def equipment_update(*, equipment: Equipment, by: User, **fields: Any) -> Equipm
     _require(by, "equipment.change_equipment")
     _require_client(by, equipment.client)
     contacts = fields.pop("contacts", None)
+    if contacts is not None:
+        contacts = _check_contacts(contacts, equipment.client_id)
+    if "competitor" in fields:
+        _check_competitor(fields["competitor"])
     components = fields.pop("components", None)
     for name, value in fields.items():
         setattr(equipment, name, value)
@@ -233,22 +253,32 @@ def service_visit_add(
 
 
 def competitor_find_or_create(*, name: str, inn: str, by: User) -> Client:
-    """Find a competitor by INN (or by name among competitors), or create it for the engineer on site.
+    """Find a competitor by INN (or by name), or create it for the engineer on site.
 
-    Engineers may not create clients in general; a competitor named on site is a reference
-    record without a responsible manager, so it is created here and audited.
+    Only competitors are matched: an INN that belongs to a customer, a prospect or a partner
+    is refused (such a client is neither turned into a competitor nor named as one, and a
+    second client with the same INN cannot exist). Engineers may not create clients in
+    general; a competitor named on site is a reference record without a responsible
+    manager, so it is created here and audited.
     """
     from crm.normalize import name_key
 
     if inn:
         existing = Client.objects.filter(inn=inn).first()
+        if existing is not None and existing.kind != ClientKind.COMPETITOR:
+            message = _(
+                "INN %(inn)s belongs to a client that is not a competitor. "
+                "Check the INN or choose the competitor from the list."
+            )
+            error = ValidationError(message, code="not_competitor", params={"inn": inn})
+            raise ValidationError({"competitor_inn": error})
         if existing is not None:
             return existing
     if name:
-        existing = Client.objects.filter(kind="competitor", name_key=name_key(name)).first()
+        existing = Client.objects.filter(kind=ClientKind.COMPETITOR, name_key=name_key(name)).first()
         if existing is not None:
             return existing
-    competitor = Client(kind="competitor", name=name.strip(), inn=inn, created_by=by)
+    competitor = Client(kind=ClientKind.COMPETITOR, name=name.strip(), inn=inn, created_by=by)
     competitor.full_clean(exclude=["name_key"], validate_constraints=False)
     competitor.save()
     return competitor

@@ -113,3 +113,19 @@ def test_no_call_task_for_an_archived_client_or_without_an_active_manager(manage
         _buy(client, toner, [dt.date(2026, 1, 1), dt.date(2026, 1, 31)])
     assert consumables_trigger(dt.date(2026, 3, 3)) == 0
     assert not Task.objects.exists()
+
+
+def test_an_overdue_purchase_is_caught_up_after_missed_days_once(manager, toner):
+    client = ClientFactory(responsible=manager)
+    _buy(client, toner, [dt.date(2026, 1, 1), dt.date(2026, 1, 31)])  # next expected 02.03, overdue from 03.03
+
+    for day in range(25, 29):
+        assert consumables_trigger(dt.date(2026, 2, day)) == 0
+    assert [consumables_trigger(dt.date(2026, 3, day)) for day in (1, 2)] == [0, 0]
+    # No run from 03.03 (the first day it is overdue) to 09.03.
+    assert consumables_trigger(dt.date(2026, 3, 10)) == 1
+    assert [consumables_trigger(dt.date(2026, 3, day)) for day in range(11, 31)] == [0] * 20
+
+    task = Task.objects.get()
+    assert task.trigger_key == f"consumable:{client.pk}:{toner.pk}:2026-03-02"
+    assert task.remind_at == morning_of(dt.date(2026, 3, 10))

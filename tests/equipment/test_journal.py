@@ -1,6 +1,7 @@
 """The equipment journal: access, filters, sorting, summary, export, constant queries."""
 
 import datetime as dt
+import re
 from io import BytesIO
 
 import pytest
@@ -167,3 +168,118 @@ def test_the_type_filter_offers_types_created_after_the_list_was_cached(as_user,
     equipment_types_resolve(names={"Dryer"})  # as shipments create them: in bulk
     body = http.get("/equipment/").content.decode()
     assert ">Chiller</option>" in body and ">Dryer</option>" in body
+
+
+def _models(response) -> set[str]:
+    return {row.model for row in response.context["rows"]}
+
+
+def test_the_client_filter_is_a_visible_box_taking_a_name_an_inn_or_an_id(as_user, manager):
+    romashka = ClientFactory(responsible=manager, name="ООО «Ромашка»", inn="7707083893")
+    EquipmentFactory(client=romashka, model="ROM-1")
+    EquipmentFactory(client=ClientFactory(responsible=manager, name="АО «Василёк»"), model="VAS-1")
+    http = as_user(manager)
+
+    page = http.get("/equipment/").content.decode()
+
+    assert re.search(r'<input type="text" name="client"[^>]* list="journal-client-options"', page)
+    assert '<label class="form-label small mb-0" for="id_client">Client (name, INN or id)' in page
+    for value in ("Ромашка", "7707083893", str(romashka.pk)):
+        assert _models(http.get("/equipment/", {"client": value})) == {"ROM-1"}, value
+    assert _models(http.get("/equipment/", {"client": "Нет такого"})) == set()
+
+
+def test_the_client_filter_finds_nothing_outside_the_users_scope(as_user, manager, colleague):
+    theirs = ClientFactory(responsible=colleague, name="ООО «Чужой»", inn="7707083893")
+    EquipmentFactory(client=theirs, model="THEIRS")
+    http = as_user(manager)
+    for value in ("Чужой", "7707083893", str(theirs.pk)):
+        assert _models(http.get("/equipment/", {"client": value})) == set(), value
+
+
+def test_client_suggestions_offer_only_visible_clients(as_user, manager, colleague):
+    ClientFactory(responsible=manager, name="ООО «Ромашка»", inn="7707083893")
+    ClientFactory(responsible=colleague, name="ООО «Ромашка-2»")
+    body = as_user(manager).get("/equipment/clients/options/", {"client": "Ромаш"}).content.decode()
+    assert '<option value="7707083893"' in body and "Ромашка-2" not in body
+    assert as_user(manager).get("/equipment/clients/options/", {"client": "Р"}).content.decode().strip() == ""
+
+
+def test_the_region_filter(as_user, admin_user, region_a, region_b):
+    EquipmentFactory(client=ClientFactory(region=region_a, responsible=None), model="IN-A")
+    EquipmentFactory(client=ClientFactory(region=region_b, responsible=None), model="IN-B")
+    http = as_user(admin_user)
+    assert _models(http.get("/equipment/", {"region": region_a.pk})) == {"IN-A"}
+    assert _models(http.get("/equipment/", {"region": region_b.pk})) == {"IN-B"}
+
+
+def test_the_competitor_filter_takes_a_name_an_inn_or_an_id(as_user, manager):
+    client = ClientFactory(responsible=manager)
+    rival = ClientFactory(kind="competitor", name="ООО «Конкурент»", inn="7707083893", responsible=None)
+    other = ClientFactory(kind="competitor", name="ООО «Другой»", responsible=None)
+    EquipmentFactory(client=client, competitor=rival, model="RIVAL")
+    EquipmentFactory(client=client, competitor=other, model="OTHER")
+    EquipmentFactory(client=client, model="NONE")
+    http = as_user(manager)
+    for value in ("Конкурент", "7707083893", str(rival.pk)):
+        assert _models(http.get("/equipment/", {"competitor": value})) == {"RIVAL"}, value
+
+
+def test_the_status_filter(as_user, manager):
+    client = ClientFactory(responsible=manager)
+    EquipmentFactory(client=client, model="WORKS", status="in_operation")
+    EquipmentFactory(client=client, model="BROKEN", status="under_repair")
+    EquipmentFactory(client=client, model="GONE", status="decommissioned")
+    http = as_user(manager)
+    assert _models(http.get("/equipment/", {"status": "under_repair"})) == {"BROKEN"}
+    assert _models(http.get("/equipment/", {"status": "decommissioned"})) == {"GONE"}
+    assert http.get("/equipment/", {"status": "nonsense"}).context["rows"] == []
+
+
+def test_the_export_applies_the_filters(as_user, manager):
+    romashka = ClientFactory(responsible=manager, name="ООО «Ромашка»")
+    rival = ClientFactory(kind="competitor", name="ООО «Конкурент»", responsible=None)
+    EquipmentFactory(client=romashka, competitor=rival, model="KEEP", status="under_repair")
+    EquipmentFactory(client=romashka, competitor=rival, model="OTHER-STATUS", status="in_operation")
+    EquipmentFactory(client=romashka, model="NO-RIVAL", status="under_repair")
+    EquipmentFactory(client=ClientFactory(responsible=manager), competitor=rival, model="OTHER-CLIENT")
+
+    response = as_user(manager).get(
+        "/equipment/export/", {"client": "Ромашка", "competitor": "Конкурент", "status": "under_repair"}
+    )
+
+    assert response.status_code == 200
+    rows = list(load_workbook(BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert [row[4] for row in rows[1:]] == ["KEEP"]
+
+
+def test_filtering_in_place_updates_the_export_link_the_selection_and_the_summary(as_user, manager):
+    EquipmentFactory(client=ClientFactory(responsible=manager, name="ООО «Ромашка»"), model="ROM-1")
+    http = as_user(manager)
+
+    filtered = http.get(
+        "/equipment/", {"client": "Ромашка"}, headers={"HX-Request": "true", "HX-Trigger": "equipment-filter"}
+    ).content.decode()
+    paged = http.get(
+        "/equipment/", {"client": "Ромашка", "sort": "client"}, headers={"HX-Request": "true"}
+    ).content.decode()
+
+    assert "<html" not in filtered
+    assert 'id="journal-export"' in filtered and "client=%D0%A0%D0%BE%D0%BC%D0%B0%D1%88%D0%BA%D0%B0" in filtered
+    assert 'id="journal-selection-query"' in filtered and 'id="journal-summary"' in filtered
+    assert 'id="journal-export"' in paged and "sort=client" in paged
+    assert 'id="journal-summary"' not in paged  # another page or order: the same summary
+
+
+def test_the_page_filtered_by_client_runs_a_bounded_number_of_queries(
+    as_user, manager, engineer, head, django_assert_max_num_queries
+):
+    client = ClientFactory(responsible=manager, name="ООО «Ромашка»", inn="7707083893")
+    for _ in range(20):
+        EquipmentFactory(client=client, service_responsible=engineer)
+    for user in (manager, engineer, head):
+        http = as_user(user)
+        for value in ("Ромашка", "7707083893", str(client.pk)):
+            with django_assert_max_num_queries(12):
+                response = http.get("/equipment/", {"client": value, "sort": "client"})
+            assert response.content.decode().count('data-testid="equipment-row"') == 20, (user.username, value)

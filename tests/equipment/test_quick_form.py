@@ -123,3 +123,104 @@ def test_client_autocomplete_offers_only_visible_clients(as_user, manager, colle
     ClientFactory(responsible=manager, name="ООО Ромашка")
     assert "Ромашка" in as_user(manager).get("/equipment/clients/", {"client_search": "Ромаш"}).content.decode()
     assert "Ромашка" not in as_user(colleague).get("/equipment/clients/", {"client_search": "Ромаш"}).content.decode()
+
+
+def test_any_competitor_can_be_picked_whatever_the_users_scope(as_user, engineer, site, outsider):
+    theirs = ClientFactory(kind="competitor", name="ООО «Чужой регион»", responsible=outsider)
+    reference = ClientFactory(kind="competitor", name="ООО «Справочник»", responsible=None)
+    http = as_user(engineer)
+
+    choices = set(http.get("/equipment/new/").context["form"].fields["competitor"].queryset)
+    response = _post(
+        http, {"client": site.pk, "equipment_type": EquipmentTypeFactory().pk, "model": "X", "competitor": theirs.pk}
+    )
+
+    assert {theirs, reference} <= choices
+    assert response.status_code == 302
+    assert Equipment.objects.get(model="X").competitor == theirs
+
+
+def test_only_active_competitors_are_offered_never_other_clients(as_user, engineer, site, manager, outsider):
+    hidden_customer = ClientFactory(kind="customer", responsible=outsider)
+    partner = ClientFactory(kind="partner", responsible=manager)
+    archived = ClientFactory(kind="competitor", responsible=None, status="archived")
+    http = as_user(engineer)
+
+    page = http.get("/equipment/new/")
+    choices = set(page.context["form"].fields["competitor"].queryset)
+    body = page.content.decode()
+
+    assert not {site, hidden_customer, partner, archived} & choices
+    assert hidden_customer.name not in body and archived.name not in body
+    for other in (hidden_customer, partner, site):
+        response = _post(http, {"client": site.pk, "equipment_type": EquipmentTypeFactory().pk, "competitor": other.pk})
+        assert "competitor" in response.context["form"].errors
+    assert Equipment.objects.filter(source="visit").count() == 0
+
+
+@pytest.mark.parametrize("name", ["ООО «Новый конкурент»", ""])
+def test_the_inn_of_a_customer_is_refused_and_the_customer_stays_a_customer(as_user, engineer, site, outsider, name):
+    customer = ClientFactory(kind="customer", inn="7707083893", responsible=outsider)
+    response = _post(
+        as_user(engineer),
+        {
+            "client": site.pk,
+            "equipment_type": EquipmentTypeFactory().pk,
+            "competitor_name": name,
+            "competitor_inn": "7707083893",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "not a competitor" in str(response.context["form"].errors["competitor_inn"])
+    customer.refresh_from_db()
+    assert customer.kind == "customer"
+    assert Equipment.objects.filter(source="visit").count() == 0
+    assert not Client.objects.filter(kind="competitor").exists()
+
+
+def test_the_services_never_name_a_customer_as_the_competitor(engineer, site):
+    from django.core.exceptions import ValidationError
+
+    from equipment.services.equipment import competitor_find_or_create, equipment_create
+
+    customer = ClientFactory(kind="customer", inn="7707083893")
+    with pytest.raises(ValidationError) as refused:
+        competitor_find_or_create(name="", inn="7707083893", by=engineer)
+    assert "competitor_inn" in refused.value.error_dict
+    with pytest.raises(ValidationError) as refused:
+        equipment_create(by=engineer, client=site, equipment_type=EquipmentTypeFactory(), competitor=customer)
+    assert "competitor" in refused.value.error_dict
+    customer.refresh_from_db()
+    assert customer.kind == "customer"
+    assert Equipment.objects.filter(competitor=customer).count() == 0
+
+
+def test_a_competitor_is_matched_by_inn_among_competitors(engineer):
+    from equipment.services.equipment import competitor_find_or_create
+
+    existing = ClientFactory(kind="competitor", inn="7707083893", responsible=None)
+    assert competitor_find_or_create(name="Другое имя", inn="7707083893", by=engineer) == existing
+    assert Client.objects.filter(kind="competitor").count() == 1
+
+
+def test_the_edit_page_offers_any_competitor_too(as_user, engineer, site, outsider):
+    unit = EquipmentFactory(client=site, service_responsible=engineer)
+    theirs = ClientFactory(kind="competitor", responsible=outsider)
+    customer = ClientFactory(kind="customer", responsible=outsider)
+    http = as_user(engineer)
+
+    choices = set(http.get(f"/equipment/{unit.pk}/edit/").context["form"].fields["competitor"].queryset)
+    data = {
+        "equipment_type": unit.equipment_type_id,
+        "source": "competitor",
+        "status": "in_operation",
+        "competitor": theirs.pk,
+    }
+    saved = http.post(f"/equipment/{unit.pk}/edit/", data)
+    refused = http.post(f"/equipment/{unit.pk}/edit/", {**data, "competitor": customer.pk})
+
+    assert theirs in choices and customer not in choices
+    assert saved.status_code == 302 and refused.status_code == 200
+    unit.refresh_from_db()
+    assert unit.competitor == theirs
