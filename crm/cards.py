@@ -55,3 +55,30 @@ def client_tabs(user) -> list[ClientTab]:
 
 def get_client_tab(key: str) -> ClientTab | None:
     return _tabs.get(key)
+
+
+# --- what a task shows of the object it is about --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TaskPanel:
+    template_name: str
+    context_fn: Callable[[HttpRequest, Any], dict] | None = None
+
+
+_task_panels: dict[str, TaskPanel] = {}
+
+
+def register_task_panel(
+    model_label: str, template_name: str, context_fn: Callable[[HttpRequest, Any], dict] | None = None
+) -> None:
+    """Show `template_name` on the card of a task about an object of `model_label` ("equipment.equipment").
+
+    The template gets `subject` (the object), `task`, `request` and what `context_fn(request, subject)`
+    returns; register in AppConfig.ready, as the client tabs are.
+    """
+    _task_panels[model_label.lower()] = TaskPanel(template_name, context_fn)
+
+
+def get_task_panel(model_label: str) -> TaskPanel | None:
+    return _task_panels.get(model_label.lower())

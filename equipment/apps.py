@@ -12,7 +12,7 @@ class EquipmentConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from crm import signals
-        from crm.cards import register_client_tab
+        from crm.cards import register_client_tab, register_task_panel
         from crm.models import Region
         from crm.navigation import NavItem, register
         from crm.querysets import register_engineer_scope
@@ -21,7 +21,7 @@ class EquipmentConfig(AppConfig):
         from equipment import triggers
         from equipment.models import Equipment, EquipmentComponent, EquipmentType, ServiceVisit
         from equipment.reference import journal_filter_choices_invalidate
-        from equipment.selectors import client_tab_context, equipment_selection_clients
+        from equipment.selectors import client_tab_context, equipment_selection_clients, task_panel_context
         from equipment.services.client_copies import on_client_changed, on_clients_merged, on_clients_transferred
         from equipment.services.shipments import on_sales_documents_posted
 
@@ -79,6 +79,8 @@ class EquipmentConfig(AppConfig):
             order=20,
             permission="equipment.view_equipment",
         )
+        # A trigger's task about a unit shows the unit and whom to agree the visit with.
+        register_task_panel("equipment.equipment", "equipment/_task_panel.html", context_fn=task_panel_context)
 
 
 def _serviced_clients(user):

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.db.models.expressions import OrderBy
 from django.db.models.functions import Coalesce
 from django.http import QueryDict
 
-from crm.models import Client
+from crm.models import Client, Contact, ContactPoint
 from equipment.filters import DEFAULT_SORT, SORTS, EquipmentFilter
 from equipment.models import Equipment, EquipmentSource
 
@@ -186,3 +186,25 @@ def client_tab_context(request, client: Client) -> dict:
         "timeline_height": 80 + 28 * len(equipment),
         "can_add": user.has_perm("equipment.add_equipment"),
     }
+
+
+def visit_contacts(equipment: Equipment) -> list[Contact]:
+    """Whom to agree a visit to the unit with: its contact persons, else the client's decision maker, else
+    the client's first contact person. Each comes with `phones` (the primary first); archived people are left out.
+    """
+    phones = Prefetch("contact_points", queryset=ContactPoint.objects.filter(kind="phone"), to_attr="phones")
+    people = list(equipment.contacts.filter(is_archived=False).prefetch_related(phones).order_by("last_name", "pk"))
+    if people:
+        return people
+    first = (
+        Contact.objects.filter(client_id=equipment.client_id, is_archived=False)
+        .prefetch_related(phones)
+        .order_by("-is_decision_maker", "pk")
+        .first()
+    )
+    return [first] if first is not None else []
+
+
+def task_panel_context(request, equipment: Equipment) -> dict:
+    """What a task about a unit shows of it (crm.cards.register_task_panel)."""
+    return {"equipment": equipment, "visit_contacts": visit_contacts(equipment)}

@@ -18,21 +18,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
-from django.db.models import (
-    Aggregate,
-    Case,
-    CharField,
-    Count,
-    DateTimeField,
-    F,
-    Max,
-    Min,
-    OuterRef,
-    Q,
-    Subquery,
-    Value,
-    When,
-)
+from django.db.models import Case, CharField, Count, DateTimeField, F, Max, Min, Q, Value, When
 from django.db.models.functions import Cast, Coalesce, Concat, Left, NullIf, Trim
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -163,64 +149,13 @@ def _equipment_values(*, title, key, due_field: str, assignee, date: dt.date) ->
     }
 
 
-class _Joined(Aggregate):
-    """The group's values joined by the second argument: string_agg on PostgreSQL, group_concat on SQLite."""
-
-    function = "STRING_AGG"
-    output_field = CharField()
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        return super().as_sql(compiler, connection, function="GROUP_CONCAT", **extra_context)
-
-
-def _person_line():
-    """A contact person as "Last First Middle, phone" (the first phone, the primary one first), over Contact."""
-    from crm.models import ContactPoint
-
-    # ", phone" when the person has one, else NULL: the separator is not left dangling.
-    phone = ContactPoint.objects.filter(contact_id=OuterRef("pk"), kind="phone").order_by("-is_primary", "pk")
-    phone = phone.annotate(part=Concat(Value(", "), F("value"), output_field=CharField())).values("part")[:1]
-    name = Trim(
-        Concat(F("last_name"), Value(" "), F("first_name"), Value(" "), F("middle_name"), output_field=CharField())
-    )
-    return Concat(name, Coalesce(Subquery(phone), Value("")), output_field=CharField())
-
-
-def _visit_contacts(template: str):
-    """The task text naming whom to agree the visit with: the unit's contact persons, else the client's
-    decision maker (or first contact person), else nothing.
-
-    Correlated subqueries over the equipment row, evaluated inside the one INSERT ... SELECT: a probe of the
-    unit's contacts and, only when it has none (COALESCE stops at the first value), one of the client's.
-    """
-    from crm.models import Contact
-
-    line = _person_line()
-    # One group (this unit's contacts) or none: the sentence is NULL when the unit names nobody.
-    own = (
-        Contact.objects.filter(equipment=OuterRef("pk"), is_archived=False)
-        .order_by()
-        .values("equipment")
-        .annotate(text=_sentence(template, contact=_Joined(line, Value("; "))))
-        .values("text")
-    )
-    client = (
-        Contact.objects.filter(client_id=OuterRef("client_id"), is_archived=False)
-        .order_by("-is_decision_maker", "pk")
-        .annotate(text=_sentence(template, contact=line))
-        .values("text")[:1]
-    )
-    return Coalesce(Subquery(own), Subquery(client), Value(""), output_field=CharField())
-
-
 def maintenance_trigger(date: dt.date) -> int:
     """Planned maintenance within the type's lead days: the service person agrees the visit with the client.
 
-    The task's text names whom to agree it with (see _visit_contacts), in the same statement.
+    The task links to the unit; its card shows the unit's contact persons as they are when it is opened.
     """
     with translation.override(settings.LANGUAGE_CODE):
         template = gettext("Agree the maintenance visit: %(equipment)s at %(client)s")
-        contacts_template = gettext("Agree the visit with: %(contact)s")
     assignee = Case(
         When(service_responsible__is_active=True, then=F("service_responsible_id")),
         When(client__responsible__is_active=True, then=F("client__responsible_id")),
@@ -238,7 +173,7 @@ def maintenance_trigger(date: dt.date) -> int:
         assignee=assignee,
         date=date,
     )
-    return insert_tasks(qs, {**values, "text": _visit_contacts(contacts_template)})
+    return insert_tasks(qs, values)
 
 
 def warranty_trigger(date: dt.date) -> int:

@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from crm.models import Task
+from equipment.selectors import visit_contacts
 from equipment.triggers import CATCH_UP_DAYS, end_of_life_trigger, maintenance_trigger, morning_of, warranty_trigger
 from tests.equipment.factories import EquipmentFactory, EquipmentTypeFactory, ProductFactory, make_shipment
 from tests.factories import ClientFactory, ContactFactory, ContactPointFactory, UserFactory
@@ -210,7 +211,11 @@ def test_a_trigger_task_reminds_its_assignee_once_on_the_morning_of_the_run(unit
     assert set(Notification.objects.values_list("recipient", flat=True)) == {engineer.pk, manager.pk}
 
 
-def test_maintenance_task_names_the_units_contact_persons_with_their_phones(unit):
+def _named(people):
+    return [(p.full_name, [phone.value for phone in p.phones]) for p in people]
+
+
+def test_the_visit_is_agreed_with_the_units_contact_persons_with_their_phones(unit):
     first = ContactFactory(client=unit.client, last_name="Петров", first_name="Пётр", middle_name="")
     ContactPointFactory(contact=first, value="+7 495 000-00-01")
     ContactPointFactory(contact=first, value="+7 495 111-22-33", is_primary=True)
@@ -219,13 +224,9 @@ def test_maintenance_task_names_the_units_contact_persons_with_their_phones(unit
     ContactFactory(client=unit.client, last_name="Директор", is_decision_maker=True)
     unit.contacts.set([first, second, gone])
 
-    maintenance_trigger(DAY)
-
-    text = Task.objects.get().text
-    assert text.startswith("Agree the visit with: ")
-    assert sorted(text.removeprefix("Agree the visit with: ").split("; ")) == [
-        "Петров Пётр, +7 495 111-22-33",
-        "Сидорова Анна",
+    assert _named(visit_contacts(unit)) == [
+        ("Петров Пётр", ["+7 495 111-22-33", "+7 495 000-00-01"]),
+        ("Сидорова Анна", []),
     ]
 
 
@@ -237,9 +238,7 @@ def test_without_contacts_on_the_unit_the_clients_decision_maker_is_named(unit):
     ContactPointFactory(contact=boss, value="+7 495 222-33-44")
     ContactFactory(client=ClientFactory(), last_name="Чужой", is_decision_maker=True)
 
-    maintenance_trigger(DAY)
-
-    assert Task.objects.get().text == "Agree the visit with: Директор Ирина Павловна, +7 495 222-33-44"
+    assert _named(visit_contacts(unit)) == [("Директор Ирина Павловна", ["+7 495 222-33-44"])]
 
 
 def test_without_a_decision_maker_the_clients_first_contact_is_named(unit):
@@ -247,11 +246,8 @@ def test_without_a_decision_maker_the_clients_first_contact_is_named(unit):
     ContactFactory(client=unit.client, last_name="Первый", first_name="Олег", middle_name="")
     ContactFactory(client=unit.client, last_name="Второй", first_name="Игорь", middle_name="")
 
-    maintenance_trigger(DAY)
-
-    assert Task.objects.get().text == "Agree the visit with: Первый Олег"
+    assert _named(visit_contacts(unit)) == [("Первый Олег", [])]
 
 
-def test_a_client_without_contact_persons_leaves_the_text_empty(unit):
-    maintenance_trigger(DAY)
-    assert Task.objects.get().text == ""
+def test_a_client_without_contact_persons_names_nobody(unit):
+    assert visit_contacts(unit) == []
