@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 if TYPE_CHECKING:
-    from crm.models import User
+    from crm.models import Client, User
 
 # Later apps widen an engineer's scope (e.g. clients whose equipment they service) by
 # registering a function that returns a queryset of client ids for the user.
@@ -100,6 +100,24 @@ def client_scope_q(user: User, prefix: str = "") -> Q | None:
     return scope.q(pk=f"{prefix}pk", region=f"{prefix}region_id", responsible=f"{prefix}responsible_id")
 
 
+def task_assignees_q(client: Client) -> Q:
+    """Return the filter of the users who may be given a task on `client`: the access rule read the other way.
+
+    The client's responsible, the sales heads of its region (own or overseen) and the
+    administrators see it; any engineer may be sent to it, since a task assigned to an
+    engineer brings its client into their scope (see :func:`client_scope`).
+    """
+    from crm.models import Role, User
+
+    q = Q(is_superuser=True) | Q(role__in=[Role.ADMIN, Role.ENGINEER])
+    if client.responsible_id is not None:
+        q |= Q(pk=client.responsible_id)
+    if client.region_id is not None:
+        overseeing = User.managed_regions.through.objects.filter(region_id=client.region_id).values("user_id")
+        q |= Q(role=Role.HEAD) & (Q(region_id=client.region_id) | Q(pk__in=overseeing))
+    return q
+
+
 class ClientQuerySet(models.QuerySet):
     def visible_to(self, user: User) -> ClientQuerySet:
         """Clients `user` may see: own (manager), region (head), serviced (engineer), all (admin)."""
@@ -145,14 +163,20 @@ class TaskQuerySet(models.QuerySet):
         return self.filter(status="open")
 
     def visible_to(self, user: User) -> TaskQuerySet:
-        """Tasks assigned to or set by `user`, and tasks on clients they may see."""
-        if user.is_admin:
-            return self
-        from crm.models import Client
+        """Tasks `user` may open and act on: those on clients they see, and their own tasks without a client.
 
-        return self.filter(
-            Q(assignee_id=user.pk) | Q(author_id=user.pk) | Q(client__in=Client.objects.visible_to(user))
-        )
+        A task on a client follows the client: once the client is handed to another manager,
+        its tasks leave the previous manager's reach even where they are still author or
+        assignee (`client_transfer` moves the open ones to the new manager).
+        """
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        # The scope over the task's client columns: one join, no subquery over the clients table.
+        scope = client_scope_q(user, prefix="client__")
+        if scope is None:
+            return self
+        own = Q(client__isnull=True) & (Q(assignee_id=user.pk) | Q(author_id=user.pk))
+        return self.filter(scope | own)
 
     def due_for_reminder(self, now: datetime) -> TaskQuerySet:
         return self.filter(status="open", remind_at__isnull=False, remind_at__lte=now, reminded_at__isnull=True)

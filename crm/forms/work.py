@@ -10,7 +10,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.forms.clients import _ClientChoiceMixin
 from crm.models import Client, Contact, Importance, Interaction, InteractionKind, Priority, Task, TaskStatus, User
+from crm.querysets import task_assignees_q
 from crm.services.interactions import ALLOWED_TYPES, FollowUp, attachment_check
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
@@ -66,8 +68,25 @@ def _styled(form: forms.Form) -> None:
             widget.attrs.setdefault("class", "form-control")
 
 
-def assignee_queryset():
-    return User.objects.filter(is_active=True).order_by("last_name", "first_name", "username")
+def assignee_queryset(client: Client | None = None, *, also: User | None = None):
+    """Active users who may be given a task, on `client` when given (see `task_assignees_q`), and `also`."""
+    qs = User.objects.filter(is_active=True).order_by("last_name", "first_name", "username")
+    if client is None:
+        return qs
+    allowed = task_assignees_q(client)
+    if also is not None:
+        allowed |= Q(pk=also.pk)
+    return qs.filter(allowed)
+
+
+def assignee_error(assignee: User, client: Client) -> str | None:
+    """Return why `assignee` cannot be given a task on `client`, or None when they can."""
+    if assignee_queryset(client).filter(pk=assignee.pk).exists():
+        return None
+    return _(
+        "%(user)s does not work with %(client)s and would not see this task. "
+        "Choose the client's manager, a sales head of its region or an engineer."
+    ) % {"user": assignee.display_name, "client": client.display_name}
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -123,7 +142,8 @@ class InteractionForm(forms.ModelForm):
         self.fields["contact"].queryset = Contact.objects.filter(client=client, is_archived=False).order_by(
             "last_name", "first_name"
         )
-        self.fields["follow_up_assignee"].queryset = assignee_queryset()
+        # Only someone who sees the client can open the follow-up task: the client's people, and the author.
+        self.fields["follow_up_assignee"].queryset = assignee_queryset(client, also=user)
         self.fields["kind"].initial = InteractionKind.CALL_OUT
         self.fields["importance"].initial = Importance.NORMAL
         if not self.is_bound:
@@ -186,7 +206,7 @@ class InteractionForm(forms.ModelForm):
         }
 
 
-class TaskForm(forms.ModelForm):
+class TaskForm(_ClientChoiceMixin, forms.ModelForm):
     class Meta:
         model = Task
         fields = ["title", "text", "assignee", "client", "due_at", "remind_at", "priority"]
@@ -199,17 +219,24 @@ class TaskForm(forms.ModelForm):
     def __init__(self, *args, user: User, fixed_client: Client | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["assignee"].queryset = assignee_queryset()
-        current = self.instance.client_id if self.instance.pk else None
-        self.fields["client"].queryset = (
-            Client.objects.visible_to(user).filter(~Q(status="archived") | Q(pk=current)).order_by("name")
-        )
+        self.fixed_client = fixed_client
+        label = self.fields["client"].label
         if fixed_client is not None:
-            self.fields["client"].initial = fixed_client.pk
-            self.fields["client"].widget = forms.HiddenInput()
-            self.fixed_client = fixed_client
+            # The task is set from the client's card: only that client, and only the people who see it.
+            self.fields["client"] = forms.ModelChoiceField(
+                queryset=Client.objects.filter(pk=fixed_client.pk),
+                initial=fixed_client.pk,
+                required=False,
+                widget=forms.HiddenInput(),
+            )
+            self.fields["assignee"].queryset = assignee_queryset(fixed_client, also=user)
         else:
-            self.fixed_client = None
+            current = self.instance.client_id if self.instance.pk else None
+            clients = Client.objects.visible_to(user).filter(~Q(status="archived") | Q(pk=current)).order_by("name")
+            # A select of a few hundred clients at most; beyond that, the client's number.
+            self.fields["client"] = self.client_field(clients, label)
+            self.fields["client"].required = False
+            self.fields["assignee"].queryset = assignee_queryset()
         if not self.instance.pk and not self.is_bound:
             self.initial.setdefault("assignee", user.pk)
             tomorrow = timezone.localdate() + dt.timedelta(days=1)
@@ -218,6 +245,17 @@ class TaskForm(forms.ModelForm):
             )
         self.fields["priority"].initial = Priority.NORMAL
         _styled(self)
+
+    def clean(self):
+        data = super().clean()
+        client = self.fixed_client or data.get("client")
+        assignee = data.get("assignee")
+        checked = not self.instance.pk or {"client", "assignee"} & set(self.changed_data)
+        if client is not None and assignee is not None and checked:
+            error = assignee_error(assignee, client)
+            if error:
+                self.add_error("assignee", error)
+        return data
 
     def service_kwargs(self) -> dict:
         return {name: self.cleaned_data.get(name) for name in self.Meta.fields} | {

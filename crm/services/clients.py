@@ -7,7 +7,7 @@ from typing import Any
 
 from auditlog.context import set_actor
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from crm import signals
@@ -94,6 +94,20 @@ def _check_inn_free(inn: str, *, exclude_pk: int | None = None) -> None:
         )
 
 
+def _client_save(client: Client) -> None:
+    """Save the client; an INN taken by a concurrent save since the check becomes the same "INN taken" error.
+
+    The savepoint keeps the caller's transaction usable after the unique constraint
+    (client_unique_inn) refuses the row.
+    """
+    try:
+        with transaction.atomic():
+            client.save()
+    except IntegrityError:
+        _check_inn_free(client.inn, exclude_pk=client.pk)
+        raise
+
+
 @transaction.atomic
 def client_create(*, fields: dict[str, Any], contact_points: Iterable[dict[str, Any]] = (), by: User) -> Client:
     """Create a client with its phones and emails; refuse a second client with the same INN."""
@@ -108,7 +122,7 @@ def client_create(*, fields: dict[str, Any], contact_points: Iterable[dict[str, 
     _check_inn_free(client.inn)
     with set_actor(by):
         client.full_clean(exclude=["name_key"], validate_constraints=False)
-        client.save()
+        _client_save(client)
         contact_points_sync(owner=client, points=contact_points)
     transaction.on_commit(lambda: signals.client_created.send(sender=Client, client=client, by=by))
     return client
@@ -129,7 +143,7 @@ def client_update(
     _check_inn_free(client.inn, exclude_pk=client.pk)
     with set_actor(by):
         client.full_clean(exclude=["name_key"], validate_constraints=False)
-        client.save()
+        _client_save(client)
         if contact_points is not None:
             contact_points_sync(owner=client, points=contact_points)
     changed = {name for name, attname in attnames.items() if getattr(client, attname) != before[attname]}

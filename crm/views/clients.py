@@ -27,7 +27,7 @@ from crm.display import Row, choice_labels, date_formatter, pk_url
 from crm.filters import ClientFilter
 from crm.forms.clients import ClientForm, ClientPointFormSet, ForgottenForm, MergeForm, TransferForm, formset_points
 from crm.forms.errors import add_service_errors
-from crm.models import Client, MergeLog, Task, TransferLog, User
+from crm.models import Client, MergeLog, Task, User
 from crm.selectors.clients import (
     TimelineItem,
     change_rows,
@@ -43,7 +43,7 @@ from crm.selectors.work import client_open_tasks
 from crm.services.abc import can_run_abc
 from crm.services.clients import client_archive, client_create, client_restore, client_update
 from crm.services.merge import client_merge
-from crm.services.transfer import client_transfer, transfer_regions_of
+from crm.services.transfer import client_transfer, transfer_logs_for
 from crm.tables import CappedPaginator, ClientTable
 from crm.views.lists import filtered_list, page_number
 
@@ -427,11 +427,7 @@ def transfer_log_view(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not _may_transfer(user):
         raise PermissionDenied
-    logs = TransferLog.objects.select_related("by", "from_user", "to_user").order_by("-created_at")
-    regions = transfer_regions_of(user)
-    if regions is not None:
-        logs = logs.filter(from_user__region_id__in=regions) | logs.filter(to_user__region_id__in=regions)
-    page = Paginator(logs, PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(transfer_logs_for(user), PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "crm/clients/transfer_log.html", {"page_obj": page, "logs": page.object_list})
 
 

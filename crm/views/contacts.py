@@ -61,7 +61,11 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
     contact = get_contact_for(request.user, pk)
     entries = list(LogEntry.objects.get_for_object(contact).select_related("actor", "content_type")[:100])
     history = list(zip(entries, change_rows(entries), strict=True))
-    interactions = contact.interactions.select_related("author", "client").order_by("-occurred_at")[:50]
+    # A person who changed jobs keeps their interactions with former clients: only those on
+    # clients the user may see are listed, so a card never shows another manager's history.
+    interactions = (
+        contact.interactions.visible_to(request.user).select_related("author", "client").order_by("-occurred_at")[:50]
+    )
     return render(
         request,
         "crm/contacts/detail.html",

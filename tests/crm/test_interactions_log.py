@@ -67,7 +67,7 @@ def test_the_owner_logs_a_call_with_a_follow_up_task_in_six_months(as_user, mana
 
 
 @time_machine.travel(NOW, tick=False)
-def test_follow_up_on_a_chosen_date_and_for_a_colleague(as_user, manager, colleague, client_obj):
+def test_follow_up_on_a_chosen_date_and_for_the_head(as_user, manager, head, client_obj):
     response = as_user(manager).post(
         url(client_obj),
         form_data(
@@ -75,17 +75,17 @@ def test_follow_up_on_a_chosen_date_and_for_a_colleague(as_user, manager, collea
             follow_up_title="Send the offer",
             follow_up_date="2026-04-01",
             follow_up_remind_at="2026-03-31T16:00",
-            follow_up_assignee=colleague.pk,
+            follow_up_assignee=head.pk,
         ),
     )
     assert response.status_code == 302
     task = Task.objects.get()
-    assert task.assignee == colleague
+    assert task.assignee == head
     assert task.author == manager
     assert timezone.localtime(task.due_at).date() == dt.date(2026, 4, 1)
     assert task.remind_at == dt.datetime(2026, 3, 31, 13, 0, tzinfo=dt.UTC)
-    # Someone else gave the colleague a task: they are told so.
-    assert colleague.notifications.filter(kind="task_assigned", task=task).count() == 1
+    # Someone else gave the head a task: they are told so.
+    assert head.notifications.filter(kind="task_assigned", task=task).count() == 1
 
 
 def test_a_follow_up_without_a_date_is_refused_and_nothing_is_saved(as_user, manager, client_obj):

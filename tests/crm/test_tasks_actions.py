@@ -224,14 +224,14 @@ def test_create_without_a_title_shows_an_error_and_saves_nothing(as_user, manage
     assert not Task.objects.exists()
 
 
-def test_the_detail_page_edits_the_task(as_user, manager, colleague, task):
+def test_the_detail_page_edits_the_task(as_user, manager, head, task):
     url = reverse("crm:task_detail", args=[task.pk])
     assert as_user(manager).get(url).status_code == 200
     response = as_user(manager).post(
         url,
         {
             "title": "Call back soon",
-            "assignee": colleague.pk,
+            "assignee": head.pk,
             "due_at": "2030-01-05T10:00",
             "priority": "normal",
             "client": task.client_id,
@@ -240,7 +240,7 @@ def test_the_detail_page_edits_the_task(as_user, manager, colleague, task):
     assert response.status_code == 302
     task.refresh_from_db()
     assert task.title == "Call back soon"
-    assert task.assignee == colleague
+    assert task.assignee == head
 
 
 def test_a_foreign_client_cannot_be_put_on_a_task(as_user, manager, task, outsider):

@@ -1,7 +1,11 @@
 """Transfer of clients between managers with their open tasks, by a sales head or an administrator."""
 
 import pytest
+from auditlog.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from crm import signals
@@ -123,3 +127,101 @@ def test_transfer_form_bad_input(as_user, book, head, manager, colleague, outsid
     assert response.context["form"].errors
     assert not TransferLog.objects.exists()
     assert Client.objects.filter(responsible=manager).count() == 3
+
+
+# --- the field history of a transfer -----------------------------------------------------------
+
+
+def responsible_entries():
+    return LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Client), action=LogEntry.Action.UPDATE
+    )
+
+
+def test_each_moved_client_and_task_gets_a_history_entry(book, head, manager, colleague):
+    log = client_transfer(from_user=manager, to_user=colleague, by=head)
+    entries = responsible_entries()
+    assert sorted(e.object_id for e in entries) == sorted(c.pk for c in book["clients"])
+    for entry in entries:
+        assert entry.action == LogEntry.Action.UPDATE
+        assert entry.actor == head
+        assert entry.changes == {"responsible": [str(manager), str(colleague)]}
+        assert entry.additional_data == {"transfer_log": log.pk}
+        assert entry.timestamp == log.created_at
+    task_entry = LogEntry.objects.get(
+        content_type=ContentType.objects.get_for_model(Task), action=LogEntry.Action.UPDATE
+    )
+    assert (task_entry.object_id, task_entry.object_repr) == (book["open"].pk, book["open"].title)
+    assert task_entry.changes == {"assignee": [str(manager), str(colleague)]}
+
+
+def test_only_the_chosen_clients_get_an_entry(book, head, manager, colleague):
+    chosen = book["clients"][2]
+    client_transfer(from_user=manager, to_user=colleague, by=head, client_ids=[chosen.pk])
+    assert [(e.object_id, e.object_repr) for e in responsible_entries()] == [(chosen.pk, str(chosen))]
+
+
+def test_a_refused_transfer_writes_no_history(book, head, manager, colleague, outsider):
+    foreign = ClientFactory(responsible=outsider)
+    with pytest.raises(ValidationError):
+        client_transfer(from_user=manager, to_user=colleague, by=head, client_ids=[foreign.pk])
+    assert not responsible_entries().exists()
+
+
+def test_the_history_is_written_in_one_insert(head, manager, colleague):
+    ContentType.objects.get_for_models(Client, Task)  # cached, as in a running process
+    few = ClientFactory.create_batch(2, responsible=manager)
+    TaskFactory(client=few[0], assignee=manager)
+    with CaptureQueriesContext(connection) as small:
+        client_transfer(from_user=manager, to_user=colleague, by=head)
+    many = ClientFactory.create_batch(20, responsible=colleague)
+    for client in many:
+        TaskFactory(client=client, assignee=colleague)
+    with CaptureQueriesContext(connection) as large:
+        client_transfer(from_user=colleague, to_user=manager, by=head)
+    assert len(large) == len(small)
+    assert responsible_entries().count() == len(few) + len(few) + len(many)
+
+
+def test_the_client_card_shows_the_new_responsible_in_its_history(as_user, book, head, manager, colleague):
+    client = book["clients"][0]
+    client_transfer(from_user=manager, to_user=colleague, by=head)
+    http = as_user(colleague)
+    for url in (
+        reverse("crm:client_detail", args=[client.pk]),
+        reverse("crm:client_tab", args=[client.pk, "history"]),
+    ):
+        body = http.get(url).content.decode()
+        assert "Responsible" in body or "responsible" in body
+        assert f"<s>{manager}</s>" in body and str(colleague) in body
+
+
+# --- the transfer log page -------------------------------------------------------------------------
+
+
+def test_the_log_names_the_moved_clients_the_reader_sees(as_user, book, head, manager, colleague, admin_user, outsider):
+    client_transfer(from_user=manager, to_user=colleague, by=head, client_ids=[book["clients"][0].pk])
+    elsewhere = ClientFactory(responsible=outsider, name="Far away Ltd")
+    client_transfer(from_user=outsider, to_user=manager, by=admin_user, client_ids=[elsewhere.pk])
+    response = as_user(head).get(reverse("crm:transfer_log"))
+    rows = list(response.context["logs"])
+    assert [[c.pk for c in log.shown_clients] for log in rows] == [[], [book["clients"][0].pk]]
+    body = response.content.decode()
+    assert book["clients"][0].get_absolute_url() in body
+    # The head sees the transfer into their region, but not the name of a client outside it.
+    assert "Far away" not in body
+    admin_rows = as_user(admin_user).get(reverse("crm:transfer_log")).context["logs"]
+    assert [c.pk for c in admin_rows[0].shown_clients] == [elsewhere.pk]
+
+
+def test_the_log_page_reads_a_constant_number_of_queries(as_user, book, head, manager, colleague):
+    http = as_user(head)
+    client_transfer(from_user=manager, to_user=colleague, by=head, client_ids=[book["clients"][0].pk])
+    http.get(reverse("crm:transfer_log"))
+    with CaptureQueriesContext(connection) as one:
+        http.get(reverse("crm:transfer_log"))
+    client_transfer(from_user=manager, to_user=colleague, by=head)
+    client_transfer(from_user=colleague, to_user=manager, by=head)
+    with CaptureQueriesContext(connection) as three:
+        http.get(reverse("crm:transfer_log"))
+    assert len(three) == len(one)
