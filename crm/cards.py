@@ -82,3 +82,30 @@ def register_task_panel(
 
 def get_task_panel(model_label: str) -> TaskPanel | None:
     return _task_panels.get(model_label.lower())
+
+
+def task_subject(request: HttpRequest, task) -> dict | None:
+    """What the card of `task` shows of the object it is about: the object, its link, and the panel its app
+    registered (with that panel's context), or None for a task about no object (or one since removed).
+    """
+    if not task.content_type_id or task.object_id is None:
+        return None
+    from django.contrib.contenttypes.models import ContentType
+
+    content_type = ContentType.objects.get_for_id(task.content_type_id)
+    model = content_type.model_class()
+    if model is None:
+        return None
+    subject = model._default_manager.filter(pk=task.object_id).first()
+    if subject is None:
+        return None
+    panel = get_task_panel(f"{content_type.app_label}.{content_type.model}")
+    shown = {"object": subject, "url": getattr(subject, "get_absolute_url", lambda: "")(), "panel": ""}
+    if panel is not None:
+        from django.template.loader import render_to_string
+
+        context = panel.context_fn(request, subject) if panel.context_fn else {}
+        shown["panel"] = render_to_string(
+            panel.template_name, {**context, "subject": subject, "task": task}, request=request
+        )
+    return shown

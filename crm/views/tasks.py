@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm.access import get_client_for
+from crm.cards import task_subject
 from crm.forms.work import PostponeForm, TaskFilterForm, TaskForm
 from crm.models import Client, Task
 from crm.selectors.work import (
@@ -118,9 +119,13 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         form = TaskForm(instance=task, user=request.user)
     task.light = due_light(task.due_at, now=timezone.now(), tz=user_tz(request.user)) if task.is_open else ""
-    return render(
-        request, "crm/tasks/detail.html", {"task": task, "form": form, "postpone_form": PostponeForm(task=task)}
-    )
+    context = {
+        "task": task,
+        "form": form,
+        "postpone_form": PostponeForm(task=task),
+        "subject": task_subject(request, task),
+    }
+    return render(request, "crm/tasks/detail.html", context)
 
 
 def _after_action(request: HttpRequest, task: Task) -> HttpResponse:
