@@ -105,7 +105,7 @@ def task_assignee_choices(user: User) -> QuerySet[User]:
 
 
 def task_detail_queryset(user: User) -> QuerySet[Task]:
-    """Tasks `user` may open or act on: assignee, author, or whoever sees the task's client."""
+    """Tasks `user` may open or act on (see `TaskQuerySet.visible_to`)."""
     return Task.objects.visible_to(user).select_related("client", "assignee", "author", "interaction")
 
 
@@ -124,7 +124,8 @@ def home_tasks(*, user: User, now: dt.datetime | None = None, limit: int = 20) -
     now = now or timezone.now()
     tz = user_tz(user)
     _start, end = day_bounds(now=now, tz=tz)
-    qs = Task.objects.filter(assignee=user, status=TaskStatus.OPEN, due_at__lt=end).select_related("client")
+    qs = Task.objects.visible_to(user).filter(assignee=user, status=TaskStatus.OPEN, due_at__lt=end)
+    qs = qs.select_related("client")
     return list(task_with_light(qs, now=now, tz=tz).order_by("due_at", "pk")[:limit])
 
 

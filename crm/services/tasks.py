@@ -1,7 +1,9 @@
 """Write operations on tasks: create, update, complete, postpone, reopen, cancel.
 
-Who may act on a task: its assignee, its author, and whoever sees its client (the client's
-manager, a head of the region, an administrator), i.e. `Task.objects.visible_to(by)`.
+Who may act on a task: whoever sees its client (the client's manager, a head of the region,
+an engineer at work there, an administrator), and for a task without a client its assignee and
+author, i.e. `Task.objects.visible_to(by)`. A task on a client is given only to someone who
+sees the client (`crm.querysets.task_assignees_q`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.models import Client, Priority, Task, TaskStatus, User
+from crm.querysets import task_assignees_q
 from crm.services.notifications import notify_task_assigned
 
 UPDATABLE_FIELDS = ("title", "text", "assignee", "due_at", "remind_at", "priority", "client")
@@ -35,9 +38,20 @@ def _check_client(client: Client | None, by: User | None) -> None:
         raise PermissionDenied
 
 
-def _check_assignee(assignee: User) -> None:
+def _check_assignee(assignee: User, client: Client | None) -> None:
+    """An active user who will see the task: on a client, one whom its access rule lets see the client."""
     if not assignee.is_active:
         raise ValidationError({"assignee": _("This user is not active.")})
+    if client is not None and not User.objects.filter(task_assignees_q(client), pk=assignee.pk).exists():
+        raise ValidationError(
+            {
+                "assignee": _(
+                    "%(user)s does not work with %(client)s and would not see this task. "
+                    "Choose the client's manager, a sales head of its region or an engineer."
+                )
+                % {"user": assignee.display_name, "client": client.display_name}
+            }
+        )
 
 
 @transaction.atomic
@@ -61,7 +75,7 @@ def task_create(
         if existing is not None:
             return existing
     _check_client(client, by)
-    _check_assignee(assignee)
+    _check_assignee(assignee, client)
     task = Task(
         title=title,
         text=text,
@@ -99,8 +113,8 @@ def task_update(*, task: Task, by: User | None, **changes: Any) -> Task:
         raise TypeError(f"task_update() cannot change {sorted(unknown)}")
     if "client" in changes and changes["client"] is not None and changes["client"].pk != task.client_id:
         _check_client(changes["client"], by)
-    if "assignee" in changes:
-        _check_assignee(changes["assignee"])
+    if "assignee" in changes or "client" in changes:
+        _check_assignee(changes.get("assignee", task.assignee), changes.get("client", task.client))
     old_assignee_id = task.assignee_id
     old_remind_at = task.remind_at
     for name, value in changes.items():

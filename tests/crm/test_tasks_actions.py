@@ -3,7 +3,7 @@
 import datetime as dt
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -35,12 +35,23 @@ def test_task_create_with_a_subject_and_no_notification_for_oneself(manager, cli
     assert not Notification.objects.exists()
 
 
-def test_assigning_to_someone_else_notifies_them_once(manager, colleague, client_obj):
-    task = task_create(title="Help", assignee=colleague, due_at=timezone.now(), by=manager, client=client_obj)
+def test_assigning_to_someone_else_notifies_them_once(manager, head, client_obj):
+    task = task_create(title="Help", assignee=head, due_at=timezone.now(), by=manager, client=client_obj)
     notification = Notification.objects.get()
-    assert notification.recipient == colleague
+    assert notification.recipient == head
     assert notification.kind == "task_assigned"
     assert notification.url == task.get_absolute_url()
+
+
+def test_the_service_refuses_an_assignee_who_would_not_see_the_client(manager, colleague, client_obj, task):
+    with pytest.raises(ValidationError) as refused:
+        task_create(title="Help", assignee=colleague, due_at=timezone.now(), by=manager, client=client_obj)
+    assert "assignee" in refused.value.message_dict
+    with pytest.raises(ValidationError):
+        task_update(task=task, by=manager, assignee=colleague)
+    task.refresh_from_db()
+    assert task.assignee == manager
+    assert Task.objects.count() == 1 and not Notification.objects.filter(recipient=colleague).exists()
 
 
 def test_task_create_with_a_trigger_key_is_idempotent(manager):
@@ -87,14 +98,14 @@ def test_postpone_with_an_explicit_reminder(manager, task):
     assert task.remind_at == remind
 
 
-def test_update_to_another_assignee_notifies_and_resets_the_reminder(manager, colleague, task):
+def test_update_to_another_assignee_notifies_and_resets_the_reminder(manager, head, task):
     Task.objects.filter(pk=task.pk).update(reminded_at=timezone.now())
     task.refresh_from_db()
-    task_update(task=task, by=manager, assignee=colleague, remind_at=task.remind_at + dt.timedelta(hours=1))
+    task_update(task=task, by=manager, assignee=head, remind_at=task.remind_at + dt.timedelta(hours=1))
     task.refresh_from_db()
-    assert task.assignee == colleague
+    assert task.assignee == head
     assert task.reminded_at is None
-    assert Notification.objects.filter(recipient=colleague, kind="task_assigned").count() == 1
+    assert Notification.objects.filter(recipient=head, kind="task_assigned").count() == 1
 
 
 def test_an_outsider_cannot_act_through_the_service(outsider, task):
