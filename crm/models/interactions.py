@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crm.querysets import InteractionQuerySet
 
@@ -18,9 +19,10 @@ class InteractionKind(models.TextChoices):
 
 
 class Importance(models.TextChoices):
-    LOW = "low", _("Low")
-    NORMAL = "normal", _("Normal")
-    HIGH = "high", _("High")
+    # A context of their own: in Russian importance (важность) is feminine, priority is not.
+    LOW = "low", pgettext_lazy("importance", "Low")
+    NORMAL = "normal", pgettext_lazy("importance", "Normal")
+    HIGH = "high", pgettext_lazy("importance", "High")
 
 
 class Interaction(models.Model):
